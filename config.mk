@@ -1,0 +1,12 @@
+# config.mk — what a packager edits; the Makefile proper does not change.
+VERSION   = 0.1.0
+PREFIX    = /usr/local
+MANPREFIX = $(PREFIX)/share/man
+CC       ?= cc
+# The user's CFLAGS replace these; the warnings and the standard always apply.
+CFLAGS   ?= -O3 -g
+WARN      = -std=c11 -Wall -Wextra -Wpedantic
+CPPFLAGS += -D_GNU_SOURCE -Ilib -I/usr/include/cjson
+LDLIBS    = -lcjson -llapacke -lopenblas -lm
+# Python with Debian's numpy and scipy, for tests and benchmarks.
+PYTHON   ?= /usr/bin/python3

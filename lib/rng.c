@@ -1,0 +1,86 @@
+/* rng.c — xoshiro256** seeded by splitmix64 (conventions.md section 5). */
+#include <math.h>
+#include "rng.h"
+
+#define GOLDEN 0x9E3779B97F4A7C15ULL
+
+uint64_t kx_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+void kx_rng_seed_state(kx_rng *g, uint64_t x)
+{
+	for (int i = 0; i < 4; i++) {
+		x += GOLDEN;
+		g->s[i] = kx_mix64(x);
+	}
+	g->has_cached = 0;
+	g->cached = 0;
+}
+
+void kx_rng_seed(kx_rng *g, uint64_t seed, uint64_t k)
+{
+	kx_rng_seed_state(g, kx_mix64(seed) + k);
+}
+
+static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+uint64_t kx_rng_next(kx_rng *g)
+{
+	uint64_t *s = g->s;
+	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t t = s[1] << 17;
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+double kx_rng_uniform(kx_rng *g)
+{
+	return (double)(kx_rng_next(g) >> 11) * 0x1.0p-53;
+}
+
+double kx_rng_normal(kx_rng *g)
+{
+	if (g->has_cached) {
+		g->has_cached = 0;
+		return g->cached;
+	}
+	double u1 = 1.0 - kx_rng_uniform(g);           /* in (0, 1]: log is finite */
+	double u2 = kx_rng_uniform(g);
+	double r = sqrt(-2.0 * log(u1));
+	double th = 6.283185307179586 * u2;            /* 2.0*M_PI times u2, one rounding */
+	g->cached = r * sin(th);
+	g->has_cached = 1;
+	return r * cos(th);
+}
+
+/* The 128-bit product x * n as (hi, lo), in ISO C. */
+static void mul128(uint64_t x, uint64_t n, uint64_t *hi, uint64_t *lo)
+{
+	uint64_t xl = x & 0xffffffffu, xh = x >> 32, nl = n & 0xffffffffu, nh = n >> 32;
+	uint64_t ll = xl * nl, lh = xl * nh, hl = xh * nl, hh = xh * nh;
+	uint64_t mid = (ll >> 32) + (lh & 0xffffffffu) + (hl & 0xffffffffu);
+	*lo = (mid << 32) | (ll & 0xffffffffu);
+	*hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+}
+
+uint64_t kx_rng_below(kx_rng *g, uint64_t n)
+{
+	/* Lemire, "Fast random integer generation in an interval" (2019). */
+	uint64_t hi, lo;
+	mul128(kx_rng_next(g), n, &hi, &lo);
+	if (lo < n) {
+		uint64_t t = (0 - n) % n;
+		while (lo < t)
+			mul128(kx_rng_next(g), n, &hi, &lo);
+	}
+	return hi;
+}

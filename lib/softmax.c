@@ -1,0 +1,344 @@
+/*
+ * softmax.c — the softmax family (softmax.md 3.1).  Shapes: n is the row
+ * length; x, p, logp, e, v, g, grad, jvp, vjp are (n,).
+ *
+ * Recipe (3.1): subtract the max first, then divide by T, so (x - M)/T never
+ * overflows; e_i = exp(z_i) with exp(-inf) = 0; p_i = e_i / S.  log p uses
+ * L = log1p(sum of e_i over i != j*), j* the first argmax, which keeps the
+ * relative accuracy of log p_{j*} when the others are tiny.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "softmax.h"
+
+size_t kx_softmax_work(size_t n) { return 7 * n + 2; }
+
+double kx_log_ndtr(double u)
+{
+	return log(0.5 * erfc(-u * 0.70710678118654752440));
+}
+
+/* ----- the plain map on a row of finite and -inf entries, not all -inf ----- */
+
+typedef struct {
+	double M;       /* max */
+	double L;       /* log of the normaliser relative to exp(M/T): log S */
+	double lse;     /* T * logsumexp(x / T) */
+} norm_t;
+
+static norm_t plain(const double *x, size_t n, double T, double *p, double *logp, double *e)
+{
+	norm_t r = { -INFINITY, 0, 0 };
+	size_t jstar = 0;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] > r.M) {
+			r.M = x[i];
+			jstar = i;
+		}
+	if (T == 0) {                        /* uniform on the argmax set A */
+		size_t a = 0;
+		for (size_t i = 0; i < n; i++)
+			a += x[i] == r.M;
+		double pa = 1.0 / (double)a, la = -log((double)a);
+		for (size_t i = 0; i < n; i++) {
+			if (p) p[i] = x[i] == r.M ? pa : 0;
+			if (logp) logp[i] = x[i] == r.M ? la : -INFINITY;
+		}
+		r.L = log((double)a);
+		r.lse = r.M;
+		return r;
+	}
+	if (isinf(T)) {                      /* uniform on the finite set F */
+		size_t f = 0;
+		for (size_t i = 0; i < n; i++)
+			f += x[i] > -INFINITY;
+		double pf = 1.0 / (double)f, lf = -log((double)f);
+		for (size_t i = 0; i < n; i++) {
+			if (p) p[i] = x[i] > -INFINITY ? pf : 0;
+			if (logp) logp[i] = x[i] > -INFINITY ? lf : -INFINITY;
+		}
+		r.L = log((double)f);
+		r.lse = f >= 2 ? INFINITY : r.M;
+		return r;
+	}
+	double S = 0, others = 0;
+	for (size_t i = 0; i < n; i++) {
+		e[i] = exp((x[i] - r.M) / T);
+		S += e[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		if (i != jstar)
+			others += e[i];
+	r.L = log1p(others);
+	r.lse = r.M + T * r.L;
+	for (size_t i = 0; i < n; i++) {
+		if (p) p[i] = e[i] / S;
+		if (logp) logp[i] = (x[i] - r.M) / T - r.L;
+	}
+	return r;
+}
+
+/* ----- top-k / top-p: the kept set, the rest masked with -inf ----- */
+
+typedef struct { double x; size_t i; } item_t;
+
+static int by_score(const void *a, const void *b)
+{
+	const item_t *u = a, *v = b;
+	if (u->x != v->x)
+		return u->x > v->x ? -1 : 1;             /* descending */
+	return (u->i > v->i) - (u->i < v->i);        /* ties: ascending index */
+}
+
+/* Keep the first m of the order; mask the rest of xs with -inf. */
+static void keep_first(double *xs, size_t n, const item_t *order, size_t m)
+{
+	for (size_t r = m; r < n; r++)
+		xs[order[r].i] = -INFINITY;
+}
+
+static void select_set(const kx_softmax_cfg *c, double *xs, size_t n, double *e, item_t *order)
+{
+	for (size_t i = 0; i < n; i++)
+		order[i] = (item_t){ xs[i], i };
+	qsort(order, n, sizeof *order, by_score);
+	if (c->mode == KX_SM_TOPK) {
+		keep_first(xs, n, order, c->k < n ? c->k : n);
+		return;
+	}
+	/* top-p: q = softmax(x/T); the least m with c_m >= P, summed left to right */
+	double *q = e + n;
+	plain(xs, n, c->T, q, NULL, e);
+	double cm = 0;
+	size_t m = n;
+	for (size_t r = 0; r < n; r++) {
+		cm += q[order[r].i];
+		if (cm >= c->p) {
+			m = r + 1;
+			break;
+		}
+	}
+	keep_first(xs, n, order, m);
+}
+
+/* ----- Taylor softmax ----- */
+
+/* f_K(y) = sum_{m <= K} y^m / m! by Horner. */
+static double taylor_f(double y, int K)
+{
+	double f = 1;
+	for (int m = K; m >= 1; m--)
+		f = 1 + f * y / m;
+	return f;
+}
+
+/* M^{-K} f_K(y) as sum_m (y/M)^m M^{m-K} / m!, for rows where f overflows. */
+static double taylor_scaled(double y, int K, int upto, double Mx)
+{
+	double u = y / Mx, s = 0, um = 1, fact = 1;
+	for (int m = 0; m <= upto; m++) {
+		if (m)
+			fact *= m, um *= u;
+		s += um * pow(Mx, m - K) / fact;
+	}
+	return s;
+}
+
+/* p (n) and f1 = f_{K-1}(y)/S (n), y = x/T; returns 0, or -1 for a NaN row. */
+static int taylor(const double *x, size_t n, double T, int K, double *p, double *f1,
+                  double *fk, double *S_out)
+{
+	double S = 0, S1 = 0;
+	int over = 0;
+	for (size_t i = 0; i < n; i++) {
+		double y = x[i] / T;
+		fk[i] = taylor_f(y, K);
+		f1[i] = taylor_f(y, K - 1);
+		S += fk[i];
+		S1 += f1[i];
+		if (!isfinite(fk[i]) || !isfinite(f1[i]))
+			over = 1;
+	}
+	if (over || !isfinite(S) || !isfinite(S1)) {
+		double Mx = 1;
+		for (size_t i = 0; i < n; i++)
+			Mx = fmax(Mx, fabs(x[i] / T));
+		S = 0;
+		for (size_t i = 0; i < n; i++) {
+			double y = x[i] / T;
+			fk[i] = taylor_scaled(y, K, K, Mx);
+			f1[i] = taylor_scaled(y, K, K - 1, Mx);
+			S += fk[i];
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		p[i] = fk[i] / S;
+		f1[i] /= S;
+	}
+	*S_out = S;
+	return 0;
+}
+
+/* ----- Perturb Max with normal noise: trapezoid rule on [-10, 10], h = 1/8 ----- */
+
+static void perturb_normal(const double *x, size_t n, double T, double *p)
+{
+	const double h = 0.125, lphi0 = -0.91893853320467274178;   /* -log sqrt(2 pi) */
+	double sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		double yi = x[i] / T;
+		if (yi == -INFINITY) {
+			p[i] = 0;
+			continue;
+		}
+		double acc = 0;
+		for (int k = 0; k <= 160; k++) {
+			double eps = -10 + k * h, s = lphi0 - 0.5 * eps * eps;
+			for (size_t j = 0; j < n; j++)
+				if (j != i)
+					s += kx_log_ndtr(yi - x[j] / T + eps);
+			double f = exp(s);
+			acc += (k == 0 || k == 160) ? 0.5 * f : f;
+		}
+		p[i] = h * acc;
+		sum += p[i];
+	}
+	for (size_t i = 0; i < n; i++)
+		p[i] /= sum;
+}
+
+/* ----- rows that are NaN or fully masked (3.0) ----- */
+
+static void fill(double *a, size_t n, double v)
+{
+	if (a)
+		for (size_t i = 0; i < n; i++)
+			a[i] = v;
+}
+
+static int special_row(const kx_softmax_cfg *c, const double *x, size_t n, long t,
+                       kx_softmax_out *o, int kind, int has_nan, int has_pinf)
+{
+	int safe = kind == KX_ROW_MASKED && c->safe;
+	fill(o->p, n, safe ? 0 : NAN);
+	fill(o->logp, n, safe ? -INFINITY : NAN);
+	if (o->lse)
+		*o->lse = has_nan ? NAN : has_pinf ? INFINITY : kind == KX_ROW_MASKED ? -INFINITY : NAN;
+	if (o->loss)
+		*o->loss = safe ? INFINITY : NAN;
+	fill(o->grad, n, safe ? 0 : NAN);
+	if (safe && o->grad && t >= 0)
+		o->grad[t] = -1 / c->T;
+	fill(o->jvp, n, safe ? 0 : NAN);
+	fill(o->vjp, n, safe ? 0 : NAN);
+	(void)x;
+	return kind;
+}
+
+/* ----- one row ----- */
+
+int kx_softmax_row(const kx_softmax_cfg *c, const double *x, size_t n, long t,
+                   kx_softmax_out *o, double *work)
+{
+	/* x: (n) scores; work: xs (n) the shifted and masked copy, e (n) exponentials,
+	 * q (n) scratch, order (2n) for the sort, f1 (n) Taylor's f_{K-1}/S, p (n) when
+	 * the caller wants no p. */
+	double *xs = work, *e = work + n, *f1 = work + 5 * n;
+	item_t *order = (item_t *)(work + 3 * n);
+	memcpy(xs, x, n * sizeof *xs);
+	if (c->margin != 0 && t >= 0)
+		xs[t] -= c->margin;
+
+	int has_nan = 0, has_pinf = 0, all_minf = 1, any_inf = 0;
+	for (size_t i = 0; i < n; i++) {
+		has_nan |= isnan(xs[i]);
+		has_pinf |= xs[i] == INFINITY;
+		any_inf |= isinf(xs[i]);
+		all_minf &= xs[i] == -INFINITY;
+	}
+	if (all_minf)
+		return special_row(c, x, n, t, o, KX_ROW_MASKED, 0, 0);
+	if (has_nan || has_pinf || (c->mode == KX_SM_TAYLOR && any_inf))
+		return special_row(c, x, n, t, o, KX_ROW_NAN, has_nan, has_pinf);
+
+	double T = c->T, xt = t >= 0 ? xs[t] : 0;
+	double *p = o->p ? o->p : work + 6 * n;   /* p is needed for loss, grad and the JVPs */
+	norm_t nz = { 0, 0, 0 };
+	switch (c->mode) {
+	case KX_SM_TOPK:
+	case KX_SM_TOPP:
+		select_set(c, xs, n, e, order);
+		/* fall through */
+	case KX_SM_PLAIN:
+	case KX_SM_GUMBEL:          /* Gumbel noise gives softmax(x/T) exactly */
+		nz = plain(xs, n, T, p, o->logp, e);
+		if (o->lse)
+			*o->lse = nz.lse;
+		if (o->loss)            /* (lse_T over the kept set - x_t) / T */
+			*o->loss = nz.L - (xt - nz.M) / T;
+		break;
+	case KX_SM_TAYLOR: {
+		double S;
+		taylor(xs, n, T, c->order, p, f1, e, &S);
+		if (o->logp)
+			for (size_t i = 0; i < n; i++)
+				o->logp[i] = log(p[i]);
+		if (o->loss)
+			*o->loss = -log(p[t]);
+		if (o->grad) {
+			/* g_j = [f_{K-1}(y_j)/S - d_jt f_{K-1}(y_t)/f_K(y_t)] / T */
+			for (size_t j = 0; j < n; j++)
+				o->grad[j] = f1[j] / T;
+			o->grad[t] -= (f1[t] / p[t]) / T;
+		}
+		return KX_ROW_OK;
+	}
+	case KX_SM_NORMAL:
+		perturb_normal(xs, n, T, p);
+		if (o->logp)
+			for (size_t i = 0; i < n; i++)
+				o->logp[i] = log(p[i]);
+		if (o->loss)
+			*o->loss = -log(p[t]);
+		return KX_ROW_OK;
+	}
+
+	if (o->grad) {                          /* (p - e_t) / T */
+		for (size_t j = 0; j < n; j++)
+			o->grad[j] = p[j] / T;
+		o->grad[t] -= 1 / T;
+	}
+	int finite_T = T > 0 && !isinf(T);
+	if (o->jvp) {
+		if (!finite_T) {
+			fill(o->jvp, n, 0);
+		} else {
+			double pv = 0;
+			for (size_t i = 0; i < n; i++)
+				if (p[i] != 0)
+					pv += p[i] * o->v[i];
+			for (size_t i = 0; i < n; i++)
+				o->jvp[i] = o->jlog ? (o->v[i] - pv) / T : p[i] * (o->v[i] - pv) / T;
+		}
+	}
+	if (o->vjp) {
+		if (!finite_T) {
+			fill(o->vjp, n, 0);
+		} else if (o->jlog) {               /* (g - p sum g) / T */
+			double sg = 0;
+			for (size_t i = 0; i < n; i++)
+				sg += o->g[i];
+			for (size_t i = 0; i < n; i++)
+				o->vjp[i] = (o->g[i] - p[i] * sg) / T;
+		} else {                            /* symmetric: the JVP formula with g */
+			double pg = 0;
+			for (size_t i = 0; i < n; i++)
+				if (p[i] != 0)
+					pg += p[i] * o->g[i];
+			for (size_t i = 0; i < n; i++)
+				o->vjp[i] = p[i] * (o->g[i] - pg) / T;
+		}
+	}
+	return KX_ROW_OK;
+}
