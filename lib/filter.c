@@ -25,12 +25,14 @@ int kx_filter(const kx_common *c, kx_reader *rd, kx_out *o, kx_process_fn fn,
 			if (st == KX_OK || st == KX_SKIP)
 				continue;
 			if (st == KX_FATAL) {
+				fflush(o->f);
 				kx_error("%s: %s", kx_rec_where(&rec, where, sizeof where), err);
 				status = 1;
 				break;
 			}
 		}
 		cnt.bad++;
+		fflush(o->f);           /* what came before the message is out before it */
 		kx_error("%s: %s", kx_rec_where(&rec, where, sizeof where), err);
 		status = 1;
 		if (!c->keep_going)

@@ -7,7 +7,7 @@ load '/usr/lib/bats/bats-assert/load'
 export PATH="$KX_BIN:$PATH"
 
 # py CODE: run Python with numpy as np (and json, sys) imported.
-py() { "$PYTHON" -c "import sys, json, math; import numpy as np; $1"; }
+py() { local code=$1; shift; "$PYTHON" -c "import sys, json, math; import numpy as np; $code" "$@"; }
 
 # close GOT WANT [RTOL [ATOL]]: JSON values (numbers, arrays, nested arrays,
 # "NaN"/"Infinity" strings) equal within tolerance, element by element.
@@ -36,3 +36,5 @@ if not ok:
 sys.exit(0 if ok else 1)
 PY
 }
+export -f py close
+export PYTHON

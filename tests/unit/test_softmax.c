@@ -1,0 +1,158 @@
+/* test_softmax.c — the softmax kernels against closed forms and identities
+ * (softmax.md 3.1, 8).  Independent values: exact fractions, the n = 2
+ * closed forms, finite differences, erfc. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "softmax.h"
+#include "tap.h"
+
+static double work[7 * 64 + 2];
+
+static void run(kx_softmax_cfg *c, const double *x, size_t n, long t, kx_softmax_out *o)
+{
+	kx_softmax_row(c, x, n, t, o, work);
+}
+
+int main(void)
+{
+	kx_softmax_cfg c = { .mode = KX_SM_PLAIN, .T = 1 };
+	double p[8], lp[8], lse, loss, grad[8], jv[8], vj[8];
+	kx_softmax_out o = { .p = p, .logp = lp, .lse = &lse };
+
+	double x2[2] = { 0, log(3.0) };
+	run(&c, x2, 2, -1, &o);
+	tap_near(p[0], 0.25, 1e-15, 0, "softmax([0, log 3]) = [1/4, 3/4]");
+	tap_near(lse, log(4.0), 1e-15, 0, "lse([0, log 3]) = log 4");
+
+	double x3[3] = { 1, 2, 3 };
+	run(&c, x3, 3, -1, &o);
+	double s = exp(-2) + exp(-1) + 1;
+	tap_near(p[0], exp(-2) / s, 2e-16, 0, "softmax([1,2,3])_0 = e^-2 / (1 + e^-1 + e^-2)");
+	tap_near(lse, 3 + log(s), 1e-15, 0, "lse([1,2,3]) = 3 + log(1 + e^-1 + e^-2)");
+	tap_near(lp[2], -log(s), 1e-15, 0, "log p_2 = -log(1 + e^-1 + e^-2)");
+
+	double big[2] = { 100, 0 };
+	run(&c, big, 2, -1, &o);
+	tap_near(lp[0], -3.720075976020836e-44, 1e-15, 0, "log p of [100, 0] keeps -e^-100 (log1p)");
+
+	c.T = 0;
+	double tie[3] = { 1, 3, 3 };
+	run(&c, tie, 3, -1, &o);
+	tap_ok(p[0] == 0 && p[1] == 0.5 && p[2] == 0.5 && lse == 3, "T = 0: uniform on the tied maxima, lse = max");
+	c.T = INFINITY;
+	double m[3] = { 1, -INFINITY, 7 };
+	run(&c, m, 3, -1, &o);
+	tap_ok(p[0] == 0.5 && p[1] == 0 && p[2] == 0.5 && lse == INFINITY, "T = inf: uniform on the finite set");
+	c.T = 0.1;
+	run(&c, x3, 3, -1, &o);
+	tap_ok(lse >= 3 && lse <= 3 + 0.1 * log(3.0), "max <= T lse(x/T) <= max + T log n");
+
+	/* loss and gradient against central differences */
+	c.T = 0.7;
+	double xs[4] = { 0.3, -1.2, 2.0, 0.5 }, h = 1e-6;
+	o = (kx_softmax_out){ .p = p, .loss = &loss, .grad = grad };
+	run(&c, xs, 4, 1, &o);
+	int ok = 1;
+	for (int j = 0; j < 4; j++) {
+		double xp[4], xm[4], lp1, lm1;
+		memcpy(xp, xs, sizeof xs);
+		memcpy(xm, xs, sizeof xs);
+		xp[j] += h;
+		xm[j] -= h;
+		kx_softmax_out q = { .loss = &lp1 };
+		run(&c, xp, 4, 1, &q);
+		q.loss = &lm1;
+		run(&c, xm, 4, 1, &q);
+		ok &= fabs((lp1 - lm1) / (2 * h) - grad[j]) < 1e-8;
+	}
+	tap_ok(ok, "grad = (p - e_t)/T matches central differences of the loss");
+	tap_near(loss, -log(p[1]), 1e-14, 0, "loss = -log p_t");
+
+	/* the Jacobian: sum |J| / 2 = 1 - sum p^2 at T = 1 (claim 8) */
+	c.T = 1;
+	double J = 0, sp2 = 0;
+	for (int j = 0; j < 4; j++) {
+		double v[4] = { 0 };
+		v[j] = 1;
+		o = (kx_softmax_out){ .p = p, .jvp = jv, .v = v };
+		run(&c, xs, 4, -1, &o);
+		for (int i = 0; i < 4; i++)
+			J += fabs(jv[i]);
+	}
+	for (int i = 0; i < 4; i++)
+		sp2 += p[i] * p[i];
+	tap_near(J / 2, 1 - sp2, 1e-15, 1e-15, "half the l1 norm of J equals 1 - sum p^2");
+	/* VJP is the transpose: <g, J v> = <J^T g, v> */
+	double v[4] = { 0.1, -0.4, 0.25, 1 }, g[4] = { 2, 0.5, -1, 0.3 };
+	o = (kx_softmax_out){ .p = p, .jvp = jv, .v = v, .vjp = vj, .g = g, .jlog = 1 };
+	run(&c, xs, 4, -1, &o);
+	double a = 0, b = 0;
+	for (int i = 0; i < 4; i++) {
+		a += g[i] * jv[i];
+		b += vj[i] * v[i];
+	}
+	tap_near(a, b, 1e-14, 1e-15, "log-softmax: <g, J v> = <J^T g, v>");
+
+	/* top-k, top-p */
+	c = (kx_softmax_cfg){ .mode = KX_SM_TOPK, .T = 1, .k = 2 };
+	double x4[4] = { 1, 2, 3, 4 };
+	o = (kx_softmax_out){ .p = p };
+	run(&c, x4, 4, -1, &o);
+	tap_near(p[3], 1 / (1 + exp(-1)), 1e-15, 0, "top-2 of [1,2,3,4] is softmax of [3,4]");
+	tap_ok(p[0] == 0 && p[1] == 0, "top-k zeros the rest");
+	c = (kx_softmax_cfg){ .mode = KX_SM_TOPP, .T = 1, .p = 0.6 };
+	run(&c, x4, 4, -1, &o);
+	tap_ok(p[3] == 1 && p[2] == 0, "top-p 0.6 of [1,2,3,4] keeps only the largest (0.64 >= 0.6)");
+
+	/* Taylor: f_2(y) = 1 + y + y^2/2 */
+	c = (kx_softmax_cfg){ .mode = KX_SM_TAYLOR, .T = 1, .order = 2 };
+	run(&c, x3, 3, -1, &o);
+	tap_ok(p[0] == 0.15625 && p[1] == 0.3125 && p[2] == 0.53125, "Taylor [1,2,3] = [5, 10, 17]/32 exactly");
+	double hugey[2] = { 1e200, 0 };
+	run(&c, hugey, 2, -1, &o);
+	tap_ok(p[0] == 1 && p[1] == 0, "Taylor [1e200, 0] = [1, 0] (scaled recomputation)");
+	c.order = 4;
+	double y0[2] = { -1.5960716, 0 };
+	run(&c, y0, 2, -1, &o);
+	tap_near(p[0] / p[1], 0.2703948, 1e-6, 0, "min f_4 = 0.2703948 at -1.5960716");
+
+	/* Perturb Max */
+	c = (kx_softmax_cfg){ .mode = KX_SM_NORMAL, .T = 1 };
+	double x01[2] = { 0, 1 };
+	run(&c, x01, 2, -1, &o);
+	tap_near(p[0], 0.5 * erfc(1 / 2.0), 1e-14, 0, "normal noise, n = 2: p_0 = Phi(-1/sqrt 2)");
+	c.mode = KX_SM_GUMBEL;
+	double q[8];
+	kx_softmax_cfg c0 = { .mode = KX_SM_PLAIN, .T = 1 };
+	kx_softmax_out o2 = { .p = q };
+	run(&c, xs, 4, -1, &o);
+	run(&c0, xs, 4, -1, &o2);
+	tap_ok(!memcmp(p, q, 4 * sizeof *p), "Gumbel noise gives softmax bit for bit");
+
+	/* degenerate and masked rows */
+	c = (kx_softmax_cfg){ .mode = KX_SM_PLAIN, .T = 1 };
+	double mm[2] = { -INFINITY, -INFINITY };
+	o = (kx_softmax_out){ .p = p, .lse = &lse, .loss = &loss, .grad = grad };
+	int kind = kx_softmax_row(&c, mm, 2, 0, &o, work);
+	tap_ok(kind == KX_ROW_MASKED && isnan(p[0]) && lse == -INFINITY && isnan(loss), "all -inf: NaN, lse -inf");
+	c.safe = 1;
+	kx_softmax_row(&c, mm, 2, 0, &o, work);
+	tap_ok(p[0] == 0 && p[1] == 0 && loss == INFINITY && grad[0] == -1 && grad[1] == 0,
+	       "--safe: p = 0, loss = inf, grad = -e_t/T");
+	double pin[2] = { INFINITY, 1 };
+	kind = kx_softmax_row(&c, pin, 2, 0, &o, work);
+	tap_ok(kind == KX_ROW_NAN && isnan(p[0]) && lse == INFINITY, "+inf: NaN row even with --safe, lse +inf");
+	double ties[3] = { 0.1, 0.1, 0.1 };
+	c.safe = 0;
+	run(&c, ties, 3, -1, &o);
+	tap_ok(p[0] == p[1] && p[1] == p[2], "equal inputs give bitwise equal outputs");
+	/* margin: x_t -= m */
+	c = (kx_softmax_cfg){ .mode = KX_SM_PLAIN, .T = 0.05, .margin = 0.35 };
+	double am[3] = { 0.9, 0.1, 0.5 };
+	o = (kx_softmax_out){ .p = p, .loss = &loss };
+	run(&c, am, 3, 0, &o);
+	double z0 = (0.9 - 0.35) / 0.05, z1 = 0.1 / 0.05, z2 = 0.5 / 0.05;
+	tap_near(loss, -z0 + log(exp(z0) + exp(z1) + exp(z2)), 1e-14, 0, "AM-Softmax loss with the margin");
+	return tap_done();
+}
