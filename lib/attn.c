@@ -1,0 +1,341 @@
+/*
+ * attn.c — kernels of attn-scale-sweep (attn-scale.md 4).  Shapes: n keys,
+ * d width, T samples, G grid points (see attn.h).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "attn.h"
+
+/* ===== the objective of one sample (4.2) ============================== */
+
+double kx_attn_objective(const double *s, size_t n, double alpha)
+{
+	/* s: (n,) scores.  With j the first maximum, e_i = exp(alpha (s_i - s_j))
+	 * <= 1, r = sum_{i != j} e_i, r2 = sum e_i^2: p_j = 1/(1+r), p_i = e_i/(1+r)
+	 * and 1 - sum p^2 = (2r + r^2 - r2)/(1+r)^2 exactly.  r^2 - r2 is the sum of
+	 * the cross products e_i e_k >= 0, so the numerator is >= 2r: no
+	 * cancellation, even where G is 1e-300. */
+	if (alpha == 0 || n <= 1)
+		return 0;
+	size_t j = 0;
+	for (size_t i = 1; i < n; i++)
+		if (s[i] > s[j])
+			j = i;
+	double r = 0, r2 = 0, sj = s[j];
+	for (size_t i = 0; i < n; i++) {
+		if (i == j)
+			continue;
+		double e = exp(alpha * (s[i] - sj));
+		r += e;
+		r2 += e * e;
+	}
+	return alpha * (2 * r + r * r - r2) / ((1 + r) * (1 + r));
+}
+
+/* ===== statistics over samples (4.3) ================================== */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+void kx_attn_eval(const kx_attn_samples *S, double alpha, int want_median, double *work,
+                  kx_attn_point *pt)
+{
+	/* work: (T,) the per-sample objectives. */
+	size_t T = S->T;
+	double sum = 0;
+	for (size_t t = 0; t < T; t++) {
+		const double *s_t = S->off ? S->s + S->off[t] : S->s + t * S->n;
+		size_t n_t = S->off ? S->off[t + 1] - S->off[t] : S->n;
+		work[t] = kx_attn_objective(s_t, n_t, alpha);
+		sum += work[t];
+	}
+	double mean = sum / (double)T, ss = 0;
+	for (size_t t = 0; t < T; t++)      /* second pass: no cancellation in the variance */
+		ss += (work[t] - mean) * (work[t] - mean);
+	pt->mean = mean;
+	pt->se = sqrt(ss / (double)(T - 1)) / sqrt((double)T);   /* T = 1: 0/0 = NaN */
+	pt->median = NAN;
+	if (want_median) {
+		qsort(work, T, sizeof *work, cmp_double);
+		pt->median = T % 2 ? work[T / 2] : 0.5 * (work[T / 2 - 1] + work[T / 2]);
+	}
+}
+
+/* ===== sampling (4.4) ================================================= */
+
+static double dot(const double *a, const double *b, size_t d)
+{
+	double s = 0;
+	for (size_t j = 0; j < d; j++)     /* component order, for reproducibility */
+		s += a[j] * b[j];
+	return s;
+}
+
+/* v: (d,) divided component by component by its Euclidean norm (the square
+ * root of the in-order sum of squares); a zero vector stays zero. */
+static void normalise(double *v, size_t d)
+{
+	double nrm = sqrt(dot(v, v, d));
+	if (nrm > 0)
+		for (size_t j = 0; j < d; j++)
+			v[j] /= nrm;
+}
+
+/* Score of a prepared query qn against the key kr (d,), copied into kw. */
+static double score(const double *qn, const double *kr, double *kw, size_t d, int norm,
+                    double sqrt_d)
+{
+	if (norm == KX_ATTN_NORM_COS) {
+		if (kw != kr)
+			memcpy(kw, kr, d * sizeof *kw);
+		normalise(kw, d);
+		return dot(qn, kw, d);
+	}
+	double s = dot(qn, kr, d);
+	return norm == KX_ATTN_NORM_SQRTD ? s / sqrt_d : s;   /* divided, not multiplied by 1/sqrt(d) */
+}
+
+void kx_attn_scores(const double *q, const double *k, size_t n, size_t d, int norm,
+                    double *work, double *s)
+{
+	/* q: (d,); k: (n, d); work: (2d,) = normalised q, then one key; s: (n,) */
+	double *qn = work, *kw = work + d, sqrt_d = sqrt((double)d);
+	memcpy(qn, q, d * sizeof *qn);
+	if (norm == KX_ATTN_NORM_COS)
+		normalise(qn, d);
+	for (size_t i = 0; i < n; i++)
+		s[i] = score(qn, k + i * d, kw, d, norm, sqrt_d);
+}
+
+static double component(kx_rng *g, int dist)
+{
+	if (dist == KX_ATTN_DIST_UNIFORM)   /* mean 0, variance 1 */
+		return (2 * kx_rng_uniform(g) - 1) * sqrt(3.0);
+	return kx_rng_normal(g);
+}
+
+void kx_attn_sample(kx_rng *g, int dist, size_t d, size_t n, double *work, double *s)
+{
+	/* work: (2d,) = q, then one key at a time; s: (n,) out */
+	if (dist == KX_ATTN_DIST_SCORES) {
+		for (size_t i = 0; i < n; i++)
+			s[i] = kx_rng_normal(g);
+		return;
+	}
+	int norm = dist == KX_ATTN_DIST_SPHERE ? KX_ATTN_NORM_COS : KX_ATTN_NORM_SQRTD;
+	double *q = work, *kw = work + d, sqrt_d = sqrt((double)d);
+	for (size_t j = 0; j < d; j++)
+		q[j] = component(g, dist);
+	if (norm == KX_ATTN_NORM_COS)
+		normalise(q, d);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < d; j++)
+			kw[j] = component(g, dist);
+		s[i] = score(q, kw, kw, d, norm, sqrt_d);
+	}
+}
+
+/* ===== grid, argmax, golden section (4.5) ============================= */
+
+void kx_attn_grid(double lo, double hi, size_t G, int logscale, double *out)
+{
+	/* out: (G,) */
+	if (G == 1) {
+		out[0] = lo;
+		return;
+	}
+	double llo = logscale ? log(lo) : 0, lhi = logscale ? log(hi) : 0;
+	for (size_t j = 0; j < G; j++)
+		out[j] = logscale ? exp(llo + (double)j * (lhi - llo) / (double)(G - 1))
+		                  : lo + (double)j * (hi - lo) / (double)(G - 1);
+	out[0] = lo;        /* the end points exactly, whatever exp(log(.)) gave */
+	out[G - 1] = hi;
+}
+
+size_t kx_attn_argmax(const double *v, size_t G)
+{
+	size_t j = 0;
+	for (size_t i = 1; i < G; i++)
+		if (v[i] > v[j] || (isnan(v[j]) && !isnan(v[i])))   /* strict: the first maximum wins */
+			j = i;
+	return j;
+}
+
+void kx_attn_golden(kx_attn_fn f, void *ctx, double a, double b, double *x, double *fx)
+{
+	const double g = 0.6180339887498949;   /* (sqrt 5 - 1)/2 */
+	double c = b - g * (b - a), d = a + g * (b - a);
+	double fc = f(c, ctx), fd = f(d, ctx);
+	int iter = 0;
+	while ((b - a) > 1e-6 * (fabs(a) + fabs(b)) / 2 && iter < 200) {
+		if (fc >= fd) {
+			b = d; d = c; fd = fc;
+			c = b - g * (b - a); fc = f(c, ctx);
+		} else {
+			a = c; c = d; fc = fd;
+			d = a + g * (b - a); fd = f(d, ctx);
+		}
+		iter++;
+	}
+	*x = (a + b) / 2;
+	*fx = f(*x, ctx);
+}
+
+/* ===== the post's approximation and the closed forms (4.6) ============ */
+
+double kx_attn_lambert_w0(double x)
+{
+	/* Halley's iteration on w e^w = x from log1p(x) (small x) or ln x - ln ln x
+	 * (the asymptote); cubic convergence, a handful of steps. */
+	if (x == 0)
+		return 0;
+	double w = x < 3 ? log1p(x) : log(x) - log(log(x));
+	for (int it = 0; it < 50; it++) {
+		double e = exp(w), f = w * e - x;
+		double wn = w - f / (e * (w + 1) - (w + 2) * f / (2 * w + 2));
+		int done = fabs(wn - w) <= 1e-15 * (1 + fabs(wn));
+		w = wn;
+		if (done)
+			break;
+	}
+	return w;
+}
+
+double kx_attn_log_g(double a, double d)
+{
+	/* g(a) = sum_k t_k, t_0 = 1, t_k = t_{k-1} (a^2/4)/(k (k + nu)), nu = d/2 - 1:
+	 * the series of 0F1(; d/2; a^2/4) = Gamma(d/2) (2/a)^nu I_nu(a).  All terms
+	 * are positive (no cancellation); the largest is near k = a/2, so the sum
+	 * is rescaled by 1e-280 whenever it passes 1e280 and the scale kept in
+	 * offset.  Without a rescale log1p(s1) keeps the accuracy for tiny a. */
+	if (a == 0)
+		return 0;
+	double nu = d / 2 - 1, q = a * a / 4;
+	double total = 1, s1 = 0, t = 1, offset = 0;
+	int rescaled = 0;
+	for (double k = 1;; k++) {
+		t = t * q / (k * (k + nu));
+		total += t;
+		s1 += t;
+		if (total > 1e280) {
+			total *= 1e-280;
+			t *= 1e-280;
+			offset += 280 * log(10.0);
+			rescaled = 1;
+		}
+		if (k > a / 2 && t < 1e-17 * total)
+			break;
+	}
+	return rescaled ? log(total) + offset : log1p(s1);
+}
+
+double kx_attn_approx(int kind, double alpha, double n, double d)
+{
+	/* Ratio of expectations (post eq. approx): sum p^2 ~ E e^{2 a s}/(n (E e^{a s})^2)
+	 * = exp(x).  x > 700 means alpha exp(x) overflows or dwarfs alpha: -inf. */
+	if (kind == KX_ATTN_KIND_NONE)
+		return NAN;
+	if (alpha == 0)
+		return 0;
+	double x = kind == KX_ATTN_KIND_NORMAL
+	         ? alpha * alpha - log(n)
+	         : kx_attn_log_g(2 * alpha, d) - 2 * kx_attn_log_g(alpha, d) - log(n);
+	if (x > 700)
+		return -INFINITY;
+	return alpha - alpha * exp(x);
+}
+
+double kx_attn_approx_argmax_normal(double n)
+{
+	/* Ga'(a) = 0 <=> e^{a^2}(1 + 2a^2) = n; with v = a^2 + 1/2, v e^v = n sqrt(e)/2. */
+	if (n <= 1)
+		return 0;
+	double v = kx_attn_lambert_w0(n * sqrt(exp(1.0)) / 2) - 0.5;
+	return sqrt(v > 0 ? v : 0);
+}
+
+typedef struct { double n, d; } approx_ctx;
+
+static double approx_cos_fn(double a, void *vc)
+{
+	const approx_ctx *c = vc;
+	return kx_attn_approx(KX_ATTN_KIND_COSINE, a, c->n, c->d);
+}
+
+void kx_attn_approx_argmax_cos(const double *grid, size_t G, double n, double d, double *x,
+                               double *fx, int *boundary)
+{
+	/* grid: (G,), G >= 3.  The values at most G at a time: one pass for the
+	 * argmax, keeping the running maximum. */
+	approx_ctx c = { n, d };
+	size_t j = 0;
+	double best = approx_cos_fn(grid[0], &c);
+	for (size_t i = 1; i < G; i++) {
+		double v = approx_cos_fn(grid[i], &c);
+		if (v > best) {
+			best = v;
+			j = i;
+		}
+	}
+	*boundary = j == 0 || j == G - 1;
+	if (*boundary) {
+		*x = grid[j];
+		*fx = best;
+		return;
+	}
+	kx_attn_golden(approx_cos_fn, &c, grid[j - 1], grid[j + 1], x, fx);
+}
+
+double kx_attn_limit_scores(double n)
+{
+	/* L = n(n-1) int phi(x)^2 Phi(x)^(n-2) dx: the density at 0 of the gap
+	 * between the two largest of n N(0,1) scores.  Composite Simpson, h = 0.005
+	 * on [-12, 12]; phi^2 < 1e-62 outside, so the truncation is invisible. */
+	if (n <= 1)
+		return 0;
+	const int m = 4800;
+	const double lo = -12, h = 24.0 / m, inv_sqrt_2pi = 0.39894228040143267794;
+	double acc = 0;
+	for (int i = 0; i <= m; i++) {
+		double x = lo + i * h;
+		double phi = exp(-x * x / 2) * inv_sqrt_2pi;
+		double Phi = 0.5 * erfc(-x / sqrt(2.0));
+		double pw = Phi > 0 ? exp((n - 2) * log(Phi)) : (n == 2 ? 1 : 0);
+		double w = (i == 0 || i == m) ? 1 : (i % 2 ? 4 : 2);
+		acc += w * phi * phi * pw;
+	}
+	return n * (n - 1) * acc * h / 3;
+}
+
+double kx_attn_limit_normal(double n, double d)
+{
+	/* Given q the scores q.k/sqrt(d) are i.i.d. N(0, |q|^2/d); the plateau scales
+	 * with 1/sd, and E[sqrt(d)/|q|] = sqrt(d/2) Gamma((d-1)/2)/Gamma(d/2), infinite
+	 * for d = 1. */
+	if (n <= 1)
+		return 0;
+	if (d < 2)
+		return INFINITY;
+	return kx_attn_limit_scores(n) * sqrt(d / 2) * exp(lgamma((d - 1) / 2) - lgamma(d / 2));
+}
+
+void kx_attn_references(int kind, double n, double d, kx_attn_refs *r)
+{
+	double ln512 = log(512.0);
+	r->inv_sqrt_d = d > 0 ? 1 / sqrt(d) : NAN;
+	if (kind == KX_ATTN_KIND_NORMAL) {
+		r->post_fit = 0.84 * sqrt(log(n));
+		r->entropy = log(n) / ln512;
+		r->standard = 1;
+	} else if (kind == KX_ATTN_KIND_COSINE) {
+		r->post_fit = 3.5 * log(n);
+		r->entropy = sqrt(d) * log(n) / ln512;
+		r->standard = sqrt(d);
+	} else {
+		r->post_fit = r->entropy = r->standard = NAN;
+	}
+}
