@@ -1,0 +1,278 @@
+/*
+ * entmax_tau.c — the threshold tau of the entmax family (softmax.md 3.2):
+ * sorting (alpha = 2 and 1.5), Condat's algorithm (alpha = 2), the closed
+ * forms on a known support, and bisection (any alpha > 1).
+ *
+ * Shapes: z, zc, buf are (m,) finite shifted scores, m >= 1 and max z = 0
+ * (the caller subtracted the max, so no prefix sum or moment ever meets a
+ * large common offset); z of the bisection is the whole row (n,), -inf
+ * entries included.  e = alpha - 1 > 0, r > 0 the radius.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "entmax.h"
+
+static int descending(const void *a, const void *b)
+{
+	double u = *(const double *)a, v = *(const double *)b;
+	return (u < v) - (u > v);
+}
+
+/* ===== alpha = 2 ========================================================= */
+
+double kx_sparsemax_tau_sort(const double *z, size_t m, double r, double *buf)
+{
+	/* z: (m) scores; buf: (m) sorted copy, then overwritten by the prefix sums.
+	 * K = #{k : r + k zs_k > S_k} (a prefix of 1..m in exact arithmetic; the
+	 * count is what the entmax package takes, so a rounding wobble cannot
+	 * leave a hole), tau = (S_K - r)/K. */
+	memcpy(buf, z, m * sizeof *buf);
+	qsort(buf, m, sizeof *buf, descending);
+	double S = 0;
+	size_t K = 0;
+	for (size_t k = 1; k <= m; k++) {
+		double zk = buf[k - 1];
+		S += zk;
+		K += r + (double)k * zk > S;
+		buf[k - 1] = S;
+	}
+	return (buf[K - 1] - r) / (double)K;    /* K >= 1: k = 1 always counts (r > 0) */
+}
+
+double kx_sparsemax_tau_condat(const double *z, size_t m, double r, double *buf)
+{
+	/* z: (m) scores; buf: (m) the candidate list.  Condat 2016, Algorithm
+	 * "proposed": one pass keeps a running tau over a list v of candidates,
+	 * restarting v at an entry that alone beats the running tau (the old list
+	 * waits in buf[0, vs)); the waiting entries that still exceed tau rejoin;
+	 * then entries <= tau leave v until none does.  buf[vs, len) is v. */
+	size_t len = 1, vs = 0;
+	buf[0] = z[0];
+	double tau = z[0] - r;
+	for (size_t i = 1; i < m; i++) {
+		double y = z[i];
+		if (!(y > tau))
+			continue;
+		buf[len++] = y;
+		tau += (y - tau) / (double)(len - vs);
+		if (tau <= y - r) {               /* y alone gives a larger tau: restart v at y */
+			tau = y - r;
+			vs = len - 1;
+		}
+	}
+	/* the waiting entries buf[0, vs) that exceed tau join v, which grows downwards */
+	size_t w = vs;
+	for (size_t j = vs; j-- > 0;)
+		if (buf[j] > tau) {
+			buf[--w] = buf[j];            /* w - 1 >= j: never overwrites an unread entry */
+			tau += (buf[w] - tau) / (double)(len - w);
+		}
+	double *v = buf + w;
+	size_t k = len - w, kept;
+	do {                                   /* drop entries <= tau until v is stable */
+		kept = 0;
+		for (size_t i = 0; i < k; i++) {
+			if (v[i] > tau) {
+				v[kept++] = v[i];
+			} else {
+				size_t left = kept + (k - i - 1);   /* v's size after this removal */
+				if (left)
+					tau += (tau - v[i]) / (double)left;
+			}
+		}
+		if (kept == k || kept == 0)
+			break;
+		k = kept;
+	} while (1);
+	return tau;
+}
+
+double kx_sparsemax_tau_closed(const double *z, size_t m, double r, double tau0)
+{
+	/* z: (m) scores.  S = {z > thr}; tau = (sum_S z - r)/|S|, summed in index
+	 * order (so Condat and the sort give the same bits on the same support);
+	 * entries of S at or below the new tau leave S, until none does. */
+	double thr = tau0, tau = tau0;
+	for (int it = 0; it < 64; it++) {
+		double s = 0;
+		size_t c = 0;
+		for (size_t i = 0; i < m; i++)
+			if (z[i] > thr) {
+				s += z[i];
+				c++;
+			}
+		if (c == 0)
+			return tau;
+		tau = (s - r) / (double)c;
+		if (!(tau > thr))
+			return tau;        /* S = {z > thr} is a subset of {z > tau}: stable */
+		size_t above = 0;
+		for (size_t i = 0; i < m; i++)
+			above += z[i] > tau;
+		if (above == c)
+			return tau;
+		thr = tau;
+	}
+	return tau;
+}
+
+/* ===== alpha = 1.5 ======================================================= */
+
+double kx_entmax15_tau_sort(const double *z, size_t m, double *buf)
+{
+	/* z: (m) scores; buf: (m) sorted copy, then overwritten by tau_k.
+	 * Guess z_k >= tau >= z_{k+1}: sum_{i<=k} (zs_i - tau)^2 = 1 gives
+	 * tau_k = mu_k - sqrt((1 - M2_k)/k), with Welford's running mean mu_k and
+	 * M2_k = sum (zs_i - mu_k)^2 (not E[z^2] - mu^2, which cancels).
+	 * K = #{k : tau_k <= zs_k} (the entmax package's rule), tau = tau_K. */
+	memcpy(buf, z, m * sizeof *buf);
+	qsort(buf, m, sizeof *buf, descending);
+	double mean = 0, M2 = 0;
+	size_t K = 0;
+	for (size_t k = 1; k <= m; k++) {
+		double zk = buf[k - 1], d = zk - mean;
+		mean += d / (double)k;
+		M2 += d * (zk - mean);
+		double delta = (1 - M2) / (double)k;
+		double tk = mean - sqrt(delta > 0 ? delta : 0);
+		K += tk <= zk;
+		buf[k - 1] = tk;
+	}
+	return buf[(K ? K : 1) - 1];
+}
+
+double kx_entmax15_tau_closed(const double *z, size_t m, double tau0)
+{
+	/* z: (m) scores.  On S = {z > thr}: two-pass mean and M2 (index order),
+	 * tau = mean - sqrt(max((1 - M2)/|S|, 0)); shrink S as for alpha = 2. */
+	double thr = tau0, tau = tau0;
+	for (int it = 0; it < 64; it++) {
+		double s = 0;
+		size_t c = 0;
+		for (size_t i = 0; i < m; i++)
+			if (z[i] > thr) {
+				s += z[i];
+				c++;
+			}
+		if (c == 0)
+			return tau;
+		double mean = s / (double)c, M2 = 0;
+		for (size_t i = 0; i < m; i++)
+			if (z[i] > thr)
+				M2 += (z[i] - mean) * (z[i] - mean);
+		double delta = (1 - M2) / (double)c;
+		tau = mean - sqrt(delta > 0 ? delta : 0);
+		if (!(tau > thr))
+			return tau;
+		size_t above = 0;
+		for (size_t i = 0; i < m; i++)
+			above += z[i] > tau;
+		if (above == c)
+			return tau;
+		thr = tau;
+	}
+	return tau;
+}
+
+/* ===== any alpha: bisection ============================================== */
+
+double kx_entmax_p(const double *z, size_t n, double e, double tau, double *p)
+{
+	/* z: (n) scores, -inf allowed; p: (n) output.  One code path per e, so
+	 * equal scores give bitwise equal p. */
+	double s = 0;
+	if (e == 1) {
+		for (size_t i = 0; i < n; i++) {
+			double d = z[i] - tau;
+			p[i] = d > 0 ? d : 0;
+			s += p[i];
+		}
+	} else if (e == 0.5) {
+		for (size_t i = 0; i < n; i++) {
+			double d = z[i] - tau;
+			p[i] = d > 0 ? d * d : 0;
+			s += p[i];
+		}
+	} else {
+		double inv = 1 / e;
+		for (size_t i = 0; i < n; i++) {
+			double d = z[i] - tau;
+			p[i] = d > 0 ? pow(d, inv) : 0;
+			s += p[i];
+		}
+	}
+	return s;
+}
+
+/* sum_i [z_i - tau]_+^(1/e) over the finite scores, entmax_bisect's f + r */
+static double mass_tau(const double *zc, size_t m, double inv, double tau)
+{
+	double s = 0;
+	for (size_t i = 0; i < m; i++) {
+		double d = zc[i] - tau;
+		if (d > 0)
+			s += pow(d, inv);
+	}
+	return s;
+}
+
+/* sum_i (1 + u_i - w)_+^(1/e) with u = z/c, c = r^e: the mass over r, in the
+ * rescaled coordinates.  exp(log1p(.)/e) instead of pow(1 + ., 1/e): for e
+ * near 0, 1 + u - w rounds to a multiple of 2^-53 and the power 1/e would
+ * multiply that rounding by 1/e; log1p keeps the small difference exact. */
+static double mass_w(const double *zc, size_t m, double c, double inv, double w)
+{
+	double s = 0;
+	for (size_t i = 0; i < m; i++) {
+		double a = zc[i] / c - w;
+		if (a > -1)
+			s += exp(log1p(a) * inv);
+	}
+	return s;
+}
+
+double kx_entmax_bisect(const double *zc, size_t m, const double *z, size_t n, double e,
+                        double r, long iters, double *p, int *steps)
+{
+	/* zc: (m) finite scores searched; z: (n) the row; p: (n) output, sum r. */
+	double inv = 1 / e, tau, s;
+	int k = 0;
+	if (iters > 0) {
+		/* entmax_bisect exactly: sum >= r at lo, <= r at hi */
+		double lo = -pow(r, e), hi = -pow(r / (double)n, e);
+		for (; k < iters; k++) {
+			double mid = (lo + hi) / 2;
+			if (mass_tau(zc, m, inv, mid) - r >= 0)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		tau = lo;
+		s = kx_entmax_p(z, n, e, tau, p);
+	} else {
+		/* tau = c (w - 1), c = r^e: w in [0, 1 - n^-e] is the same bracket */
+		double c = pow(r, e), lo = 0, hi = -expm1(-e * log((double)n));
+		for (;; k++) {
+			double mid = (lo + hi) / 2;
+			if (mid <= lo || mid >= hi)
+				break;
+			if (mass_w(zc, m, c, inv, mid) - 1 >= 0)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		tau = c * (lo - 1);
+		s = 0;
+		for (size_t i = 0; i < n; i++) {
+			double a = z[i] / c - lo;
+			p[i] = a > -1 ? r * exp(log1p(a) * inv) : 0;
+			s += p[i];
+		}
+	}
+	for (size_t i = 0; i < n; i++)      /* ensure_sum_one, scaled to r */
+		p[i] = p[i] * r / s;
+	if (steps)
+		*steps = k;
+	return tau;
+}
