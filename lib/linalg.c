@@ -43,7 +43,8 @@ int kx_svd(size_t m, size_t n, double *A, double *U, double *s, double *Vt)
 
 int kx_svd_values(size_t m, size_t n, double *A, double *s)
 {
-	return LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', (int)m, (int)n, A, (int)n, s, NULL, 1, NULL, 1);
+	/* LAPACKE checks ldvt >= n in row-major order even when jobz = N */
+	return LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'N', (int)m, (int)n, A, (int)n, s, NULL, 1, NULL, (int)n);
 }
 
 int kx_solve(size_t n, size_t nrhs, double *A, double *B)
