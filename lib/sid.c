@@ -1,0 +1,353 @@
+/*
+ * sid.c — the analytic SiD toy: Karras and log-normal noise levels, the
+ * generator and fake-score batch losses with their hand gradients (sid.md
+ * §4.1), Adam/SGD, one iteration in the exact draw order of §5.3, and the
+ * closed-form distances of §5.4.
+ *
+ * Shapes (as in sid.h): D coordinates, B samples; (B, D) arrays row-major.
+ * Every sum runs in index order, batch outer and coordinate inner, and a
+ * batch mean is the sum divided by B at the end, so one iteration is a
+ * deterministic function of the state (the byte-for-byte resumption of
+ * sid-step depends on it).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sid.h"
+
+/* ===== configuration and state ===== */
+
+void sid_config_default(sid_config *c)
+{
+	*c = (sid_config){
+		.alpha = 1.2, .loss = SID_LOSS_SID, .weight = SID_WEIGHT_DMD, .lr = 1e-2, .fake_lr = 1e-2,
+		.optimizer = SID_OPT_ADAM, .beta1 = 0, .beta2 = 0.999, .eps = 1e-8, .batch = 256,
+		.fake_steps = 1, .fake_mode = SID_FAKE_SGD, .sigma_min = 0.002, .sigma_max = 80,
+		.rho = 7, .tmax = 800, .p_mean = -1.2, .p_std = 1.2, .sigma_data = 0.5,
+		.weight_floor = 1e-5,
+	};
+}
+
+#define SID_NVEC 14
+
+int sid_state_alloc(sid_state *st, size_t dim)
+{
+	if (dim == 0 || dim > SIZE_MAX / sizeof(double) / SID_NVEC)
+		return -1;
+	double *p = calloc(dim * SID_NVEC, sizeof *p);
+	if (!p)
+		return -1;
+	st->dim = dim;
+	st->block = p;
+	double **v[SID_NVEC] = {
+		&st->data_mean, &st->data_std, &st->gen_mean, &st->gen_scale, &st->fake_mean,
+		&st->fake_logstd, &st->opt_gen.m_a, &st->opt_gen.v_a, &st->opt_gen.m_b, &st->opt_gen.v_b,
+		&st->opt_fake.m_a, &st->opt_fake.v_a, &st->opt_fake.m_b, &st->opt_fake.v_b,
+	};
+	for (int k = 0; k < SID_NVEC; k++)
+		*v[k] = p + (size_t)k * dim;
+	return 0;
+}
+
+void sid_state_free(sid_state *st)
+{
+	free(st->block);
+	st->block = NULL;
+}
+
+/* ===== initialisation ===== */
+
+void sid_default_data(size_t dim, double *mu, double *tau)
+{
+	/* mu, tau: (D,) */
+	for (size_t i = 0; i < dim; i++) {
+		mu[i] = i == 0 ? 1 : i == 1 ? -1 : 0.5;
+		tau[i] = i == 0 ? 0.5 : i == 1 ? 1 : 0.75;
+	}
+}
+
+void sid_init_teacher(size_t dim, const double *mu, const double *tau, double sigma_init,
+                      double *m, double *s)
+{
+	/* mu, tau: (D,) data; m, s: (D,) out.  The teacher denoiser at sigma_init
+	 * applied to sigma_init z is affine in z: mean (1 - a0) mu, slope a0 sigma_init. */
+	double si2 = sigma_init * sigma_init;
+	for (size_t i = 0; i < dim; i++) {
+		double t2 = tau[i] * tau[i];
+		double a0 = t2 / (t2 + si2);
+		m[i] = (1 - a0) * mu[i];
+		s[i] = a0 * sigma_init;
+	}
+}
+
+void sid_logabs(size_t dim, const double *s, double *u)
+{
+	/* s: (D,) scales; u: (D,) log|s|, -1000 for s = 0 (a variance of e^-2000,
+	 * which is 0 in double: the fake is a point mass, like the generator). */
+	for (size_t i = 0; i < dim; i++)
+		u[i] = s[i] == 0 ? -1000 : log(fabs(s[i]));
+}
+
+void sid_log_vec(size_t dim, const double *x, double *out)
+{
+	for (size_t i = 0; i < dim; i++)
+		out[i] = log(x[i]);
+}
+
+/* ===== noise levels ===== */
+
+double sid_karras_sigma(const sid_config *c, double u)
+{
+	/* The official generator_loss: t = rand*tmax/1000, the Karras ramp at 1 - t.
+	 * pow() for the 1/rho roots and the rho-th power, as the code's ** does. */
+	double t = (u * (double)c->tmax) / 1000;
+	double A = pow(c->sigma_max, 1 / c->rho), Bm = pow(c->sigma_min, 1 / c->rho);
+	return pow(A + (1 - t) * (Bm - A), c->rho);
+}
+
+double sid_fake_sigma(const sid_config *c, double n)
+{
+	return exp(n * c->p_std + c->p_mean);
+}
+
+/* ===== batch losses and hand gradients (sid.md §4.1) ===== */
+
+void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, const double *tau,
+                   const double *m, const double *s, const double *mf, const double *v,
+                   const double *z, const double *sigma, const double *eps,
+                   double *loss, double *l1, double *l2, double *gm, double *gs)
+{
+	/* mu, tau, m, s, mf, v: (D,); z, eps: (B, D); sigma: (B,); gm, gs: (D,) out.
+	 * With x_t = x_g + sigma eps, both denoisers move with x_g:
+	 * d f_phi/d x_g = a, d f_psi/d x_g = c, d r/d x_g = a - 1 (psi and the dmd
+	 * weight w are stop-gradient, as in the official generator_loss). */
+	double alpha = c->alpha, sl = 0, s1 = 0, s2 = 0;
+	int naive = c->loss == SID_LOSS_L1;
+	for (size_t i = 0; i < D; i++)
+		gm[i] = gs[i] = 0;
+	for (size_t b = 0; b < B; b++) {
+		const double *z_b = z + b * D, *eps_b = eps + b * D;
+		double sg = sigma[b], sg2 = sg * sg;
+		double w = 1;
+		if (c->weight == SID_WEIGHT_DMD) {
+			/* w = mean over coordinates of |x_g - f_phi|, clipped below at the
+			 * floor (written so that a NaN mean stays NaN, as torch.clamp does) */
+			double sa = 0;
+			for (size_t i = 0; i < D; i++) {
+				double xg = m[i] + s[i] * z_b[i], xt = xg + sg * eps_b[i];
+				double t2 = tau[i] * tau[i], a = t2 / (t2 + sg2);
+				double fphi = mu[i] + a * (xt - mu[i]);
+				sa += fabs(xg - fphi);
+			}
+			w = sa / (double)D;
+			if (w < c->weight_floor)
+				w = c->weight_floor;
+		}
+		double dd = 0, dr = 0;
+		for (size_t i = 0; i < D; i++) {
+			double xg = m[i] + s[i] * z_b[i], xt = xg + sg * eps_b[i];
+			double t2 = tau[i] * tau[i], a = t2 / (t2 + sg2);
+			double cc = v[i] / (v[i] + sg2);
+			double fphi = mu[i] + a * (xt - mu[i]);
+			double fpsi = mf[i] + cc * (xt - mf[i]);
+			double d = fphi - fpsi, r = fphi - xg;
+			dd += d * d;
+			dr += d * r;
+			double g;
+			if (naive)
+				g = 2 * d * (a - cc) / w;
+			else
+				g = ((a - cc) * (r - alpha * d) + d * ((a - 1) - alpha * (a - cc))) / w;
+			gm[i] += g;
+			gs[i] += g * z_b[i];
+		}
+		double l1b = dd / w, l2b = dr / w;
+		s1 += l1b;
+		s2 += l2b;
+		sl += naive ? l1b : l2b - alpha * l1b;
+	}
+	*loss = sl / (double)B;
+	*l1 = s1 / (double)B;
+	*l2 = s2 / (double)B;
+	for (size_t i = 0; i < D; i++) {
+		gm[i] /= (double)B;
+		gs[i] /= (double)B;
+	}
+}
+
+void sid_fake_batch(const sid_config *c, size_t D, size_t B, const double *m, const double *s,
+                    const double *mf, const double *u, const double *z, const double *sigma,
+                    const double *eps, double *loss, double *gmf, double *gu)
+{
+	/* m, s, mf, u: (D,); z, eps: (B, D); sigma: (B,); gmf, gu: (D,) out.
+	 * EDM weight lambda = (sigma^2 + sigma_d^2)/(sigma sigma_d)^2; the target
+	 * x_g is a constant (the generator runs without gradient here);
+	 * dc/du = 2c(1 - c) because c = v/(v + sigma^2) and dv/du = 2v. */
+	double sd2 = c->sigma_data * c->sigma_data, sl = 0;
+	for (size_t i = 0; i < D; i++)
+		gmf[i] = gu[i] = 0;
+	for (size_t b = 0; b < B; b++) {
+		const double *z_b = z + b * D, *eps_b = eps + b * D;
+		double sg = sigma[b], sg2 = sg * sg;
+		double lam = (sg2 + sd2) / (sg2 * sd2);
+		double ee = 0;
+		for (size_t i = 0; i < D; i++) {
+			double xg = m[i] + s[i] * z_b[i], xt = xg + sg * eps_b[i];
+			double v = exp(2 * u[i]), cc = v / (v + sg2);
+			double e = mf[i] + cc * (xt - mf[i]) - xg;
+			ee += e * e;
+			gmf[i] += 2 * lam * e * (1 - cc);
+			gu[i] += 2 * lam * e * (2 * cc * (1 - cc) * (xt - mf[i]));
+		}
+		sl += lam * ee;
+	}
+	*loss = sl / (double)B;
+	for (size_t i = 0; i < D; i++) {
+		gmf[i] /= (double)B;
+		gu[i] /= (double)B;
+	}
+}
+
+/* ===== optimiser ===== */
+
+static void adam_vec(size_t D, double b1, double b2, double eps, double step_size, double bc2s,
+                     double *p, double *m1, double *m2, const double *g)
+{
+	/* p, m1, m2, g: (D,).  PyTorch: denom = sqrt(v)/sqrt(bc2) + eps,
+	 * p += -step_size * (m/denom). */
+	for (size_t i = 0; i < D; i++) {
+		m1[i] = b1 * m1[i] + (1 - b1) * g[i];
+		m2[i] = b2 * m2[i] + (1 - b2) * g[i] * g[i];
+		double denom = sqrt(m2[i]) / bc2s + eps;
+		p[i] -= step_size * (m1[i] / denom);
+	}
+}
+
+void sid_update(const sid_config *c, size_t D, double lr, sid_adam *a, double *p1, double *p2,
+                const double *g1, const double *g2)
+{
+	/* p1, p2, g1, g2: (D,).  SGD leaves the moments and the counter alone, so
+	 * switching optimiser mid-run keeps the Adam state for later. */
+	if (c->optimizer == SID_OPT_SGD) {
+		for (size_t i = 0; i < D; i++) {
+			p1[i] -= lr * g1[i];
+			p2[i] -= lr * g2[i];
+		}
+		return;
+	}
+	a->t += 1;
+	double t = (double)a->t;
+	double bc1 = 1 - pow(c->beta1, t), bc2 = 1 - pow(c->beta2, t);
+	double step_size = lr / bc1, bc2s = sqrt(bc2);
+	adam_vec(D, c->beta1, c->beta2, c->eps, step_size, bc2s, p1, a->m_a, a->v_a, g1);
+	adam_vec(D, c->beta1, c->beta2, c->eps, step_size, bc2s, p2, a->m_b, a->v_b, g2);
+}
+
+/* ===== one iteration (sid.md §5.3) ===== */
+
+size_t sid_work_len(size_t dim, long long batch)
+{
+	if (batch < 1 || dim == 0)
+		return 0;
+	size_t B = (size_t)batch;
+	if (B > (SIZE_MAX / sizeof(double) - dim) / (2 * dim + 1))
+		return 0;
+	return 2 * B * dim + B + dim;
+}
+
+static void draw_normals(kx_rng *g, double *x, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		x[k] = kx_rng_normal(g);
+}
+
+void sid_iterate(sid_state *st, double *work, sid_step_out *out)
+{
+	/* work: z (B, D), eps (B, D), sigma (B,), v (D,).  Draw order per fake
+	 * sub-step: z, n, eps; for the generator: z, u, eps (all row-major). */
+	const sid_config *c = &st->cfg;
+	size_t D = st->dim, B = (size_t)c->batch;
+	double *z = work, *eps = z + B * D, *sigma = eps + B * D, *v = sigma + B;
+	kx_rng *g = &st->rng;
+
+	out->has_fake = 0;
+	if (c->fake_mode == SID_FAKE_EXACT) {
+		/* psi <- psi*(theta) = (m, log|s|); the generator step uses v = s^2
+		 * directly (exp(2 log|s|) would round, and s = 0 must give v = 0). */
+		memcpy(st->fake_mean, st->gen_mean, D * sizeof *v);
+		sid_logabs(D, st->gen_scale, st->fake_logstd);
+		for (size_t i = 0; i < D; i++)
+			v[i] = st->gen_scale[i] * st->gen_scale[i];
+	} else {
+		for (long long k = 0; k < c->fake_steps; k++) {
+			draw_normals(g, z, B * D);
+			for (size_t b = 0; b < B; b++)
+				sigma[b] = sid_fake_sigma(c, kx_rng_normal(g));
+			draw_normals(g, eps, B * D);
+			sid_fake_batch(c, D, B, st->gen_mean, st->gen_scale, st->fake_mean, st->fake_logstd,
+			               z, sigma, eps, &out->loss_fake, out->fake_grad_mean,
+			               out->fake_grad_logstd);
+			sid_update(c, D, c->fake_lr, &st->opt_fake, st->fake_mean, st->fake_logstd,
+			           out->fake_grad_mean, out->fake_grad_logstd);
+			out->has_fake = 1;
+		}
+		for (size_t i = 0; i < D; i++)
+			v[i] = exp(2 * st->fake_logstd[i]);
+	}
+
+	draw_normals(g, z, B * D);
+	for (size_t b = 0; b < B; b++)
+		sigma[b] = sid_karras_sigma(c, kx_rng_uniform(g));
+	draw_normals(g, eps, B * D);
+	sid_gen_batch(c, D, B, st->data_mean, st->data_std, st->gen_mean, st->gen_scale,
+	              st->fake_mean, v, z, sigma, eps, &out->loss_gen, &out->l1, &out->l2,
+	              out->gen_grad_mean, out->gen_grad_scale);
+	sid_update(c, D, c->lr, &st->opt_gen, st->gen_mean, st->gen_scale, out->gen_grad_mean,
+	           out->gen_grad_scale);
+	st->step++;
+}
+
+const char *sid_first_nonfinite(const sid_state *st, size_t *index, double *value)
+{
+	static const char *const names[] = {
+		"gen.mean", "gen.scale", "fake.mean", "fake.logstd",
+		"opt.gen.m_mean", "opt.gen.v_mean", "opt.gen.m_scale", "opt.gen.v_scale",
+		"opt.fake.m_mean", "opt.fake.v_mean", "opt.fake.m_logstd", "opt.fake.v_logstd",
+	};
+	const double *vecs[] = {
+		st->gen_mean, st->gen_scale, st->fake_mean, st->fake_logstd,
+		st->opt_gen.m_a, st->opt_gen.v_a, st->opt_gen.m_b, st->opt_gen.v_b,
+		st->opt_fake.m_a, st->opt_fake.v_a, st->opt_fake.m_b, st->opt_fake.v_b,
+	};
+	for (size_t k = 0; k < sizeof vecs / sizeof vecs[0]; k++)
+		for (size_t i = 0; i < st->dim; i++)
+			if (!isfinite(vecs[k][i])) {
+				*index = i;
+				*value = vecs[k][i];
+				return names[k];
+			}
+	return NULL;
+}
+
+/* ===== distances (sid.md §5.4) ===== */
+
+void sid_distances(const sid_state *st, sid_dist *d)
+{
+	/* Closed forms for diagonal Gaussians, summed over coordinates:
+	 * KL(N(m, s^2) || N(mu, tau^2)) = ln(tau/|s|) + (s^2 + (m - mu)^2)/(2 tau^2) - 1/2,
+	 * W2^2 = (m - mu)^2 + (|s| - tau)^2 (the optimal coupling of 1-D Gaussians). */
+	const double *mu = st->data_mean, *tau = st->data_std, *m = st->gen_mean, *s = st->gen_scale;
+	double kl = 0, w = 0, fw = 0;
+	for (size_t i = 0; i < st->dim; i++) {
+		double as = fabs(s[i]), dm = m[i] - mu[i];
+		kl += log(tau[i] / as) + (s[i] * s[i] + dm * dm) / (2 * tau[i] * tau[i]) - 0.5;
+		double ds = as - tau[i];
+		w += dm * dm + ds * ds;
+		double fm = st->fake_mean[i] - m[i], fs = exp(st->fake_logstd[i]) - as;
+		fw += fm * fm + fs * fs;
+	}
+	d->kl = kl;
+	d->w2 = sqrt(w);
+	d->fake_w2 = sqrt(fw);
+}
