@@ -6,6 +6,8 @@
 #include <string.h>
 #include "kx.h"
 
+int kx_dtoa_shortest(char *dst, double v, size_t *len);
+
 static size_t nonfinite(char *dst, double v)
 {
 	const char *s = isnan(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
@@ -26,6 +28,9 @@ size_t kx_fmt_double(char *dst, double v, int digits)
 	int n;
 	if (digits > 0)
 		return (size_t)snprintf(dst, KX_NUMLEN, "%.*g", digits, v);
+	size_t len;
+	if (kx_dtoa_shortest(dst, v, &len))   /* the same string, by integer arithmetic */
+		return len;
 	/* Shortest of %.15g, %.16g, %.17g that reads back exactly (%.17g always does). */
 	for (int p = 15; p < 17; p++) {
 		n = snprintf(dst, KX_NUMLEN, "%.*g", p, v);

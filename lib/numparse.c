@@ -10,6 +10,8 @@
 #include <strings.h>
 #include "kx.h"
 
+int kx_decimal_to_double(uint64_t w, int k, double *out);   /* dtoa.c */
+
 /* ----- kx_mat ----- */
 
 void kx_mat_free(kx_mat *m)
@@ -139,6 +141,14 @@ static const char *json_number(const char *s, const char *end, double *out)
 		d = e10 < 0 ? d / pow10tab[-e10] : d * pow10tab[e10];
 		*out = neg ? -d : d;
 		return p;
+	}
+	/* up to 19 exact digits and a negative exponent: the exact interval test */
+	if (exact && e10 <= 0 && e10 >= -44 && w) {
+		double d;
+		if (kx_decimal_to_double(w, -e10, &d)) {
+			*out = neg ? -d : d;
+			return p;
+		}
 	}
 	/* strtod needs a NUL-terminated copy when the token ends the buffer */
 	char tmp[64], *heap = NULL, *q = tmp;

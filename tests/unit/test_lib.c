@@ -10,6 +10,63 @@
 #include "usage.h"
 #include "tap.h"
 
+/* The definition of conventions.md 2, by printf and strtod. */
+static void ref_shortest(char *b, double v)
+{
+	for (int p = 15; p < 17; p++) {
+		snprintf(b, KX_NUMLEN, "%.*g", p, v);
+		if (strtod(b, NULL) == v)
+			return;
+	}
+	snprintf(b, KX_NUMLEN, "%.17g", v);
+}
+
+static int same_as_printf(double v)
+{
+	char a[KX_NUMLEN], b[KX_NUMLEN];
+	if (!isfinite(v) || v == 0)
+		return 1;
+	kx_fmt_double(a, v, 0);
+	ref_shortest(b, v);
+	if (strcmp(a, b))
+		printf("#   %.17g: fast '%s', printf '%s'\n", v, a, b);
+	return !strcmp(a, b);
+}
+
+static void test_fmt_identity(void)
+{
+	kx_rng g;
+	kx_rng_seed(&g, 99, 0);
+	int ok = 1;
+	for (int i = 0; i < 300000 && ok; i++) {
+		uint64_t bits = kx_rng_next(&g);
+		double v;
+		memcpy(&v, &bits, 8);
+		ok &= same_as_printf(v);
+	}
+	tap_ok(ok, "300000 random bit patterns: the fast formatter prints exactly what printf gives");
+	ok = 1;
+	for (int i = 0; i < 300000 && ok; i++) {
+		double u = kx_rng_uniform(&g), z = kx_rng_normal(&g);
+		ok &= same_as_printf(u) && same_as_printf(z) && same_as_printf(exp(20 * z)) &&
+		      same_as_printf(u / (1 + exp(z))) && same_as_printf(ldexp(u, -(int)kx_rng_below(&g, 90)));
+	}
+	tap_ok(ok, "1.5 million typical values (uniforms, normals, exps, tiny probabilities): identical");
+	ok = 1;
+	for (int e = -30; e <= 30 && ok; e++)
+		for (int d = 1; d < 1000 && ok; d++) {
+			char s[32];
+			snprintf(s, sizeof s, "%de%d", d, e);
+			ok &= same_as_printf(strtod(s, NULL)) && same_as_printf(nextafter(strtod(s, NULL), 0)) &&
+			      same_as_printf(nextafter(strtod(s, NULL), 1e300));
+		}
+	tap_ok(ok, "short decimals d*10^e and their neighbours: identical");
+	ok = 1;
+	for (int i = -1074; i < 1024 && ok; i++)
+		ok &= same_as_printf(ldexp(1, i)) && same_as_printf(-ldexp(1, i)) && same_as_printf(ldexp(1, i) * 0.75);
+	tap_ok(ok, "powers of two (binade bottoms) and 3/4 of them: identical");
+}
+
 static void test_fmt(void)
 {
 	char b[KX_NUMLEN];
@@ -79,17 +136,31 @@ static void test_parse(void)
 	kx_rng g;
 	kx_rng_seed(&g, 5, 0);
 	int ok = 1;
-	for (int i = 0; i < 100000; i++) {
+	for (int i = 0; i < 400000; i++) {
 		char s[64];
-		double v = (kx_rng_uniform(&g) - 0.5) * pow(10, (int)kx_rng_below(&g, 40) - 20);
-		snprintf(s, sizeof s, "[%.*g]", 1 + (int)kx_rng_below(&g, 17), v);
+		double v = (kx_rng_uniform(&g) - 0.5) * pow(10, (int)kx_rng_below(&g, 60) - 40);
+		snprintf(s, sizeof s, "[%.*e]", (int)kx_rng_below(&g, 21), v);
 		double d;
 		kx_parse_numarray(s, strlen(s), 0, &m, err, sizeof err);
 		s[strlen(s) - 1] = 0;
 		d = strtod(s + 1, NULL);
 		ok &= m.v[0] == d;
 	}
-	tap_ok(ok, "100000 decimals: the parser equals strtod bit for bit");
+	tap_ok(ok, "400000 decimals of 1 to 21 digits, 1e-40 to 1e20: the parser equals strtod bit for bit");
+	ok = 1;
+	for (int i = 0; i < 200000; i++) {       /* halfway cases: the decimal midpoint of two doubles */
+		char s[80];
+		double v = kx_rng_uniform(&g) * pow(10, -(int)kx_rng_below(&g, 25));
+		snprintf(s, sizeof s, "[%.40e]", v + (nextafter(v, 1) - v) / 2);
+		kx_parse_numarray(s, strlen(s), 0, &m, err, sizeof err);
+		s[strlen(s) - 1] = 0;
+		ok &= m.v[0] == strtod(s + 1, NULL);
+		snprintf(s, sizeof s, "[%.18e]", v);
+		kx_parse_numarray(s, strlen(s), 0, &m, err, sizeof err);
+		s[strlen(s) - 1] = 0;
+		ok &= m.v[0] == strtod(s + 1, NULL);
+	}
+	tap_ok(ok, "near-halfway decimals and 19-digit decimals: equal to strtod");
 	double d;
 	tap_ok(kx_parse_jsonnum(" \"Infinity\" ", 12, &d) == 0 && d == INFINITY, "a lone non-finite string");
 	rc = kx_parse_textline("1, 2\t-inf nan 0x10 +3 .5", 24, &m, err, sizeof err);
@@ -183,6 +254,7 @@ static void test_usage(void)
 int main(void)
 {
 	test_fmt();
+	test_fmt_identity();
 	test_parse();
 	test_npy();
 	test_usage();
