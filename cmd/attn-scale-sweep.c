@@ -199,7 +199,7 @@ static int take_qk(store_t *st, const rd_opts *ro, const kx_rec *rec, char *err,
 		snprintf(err, errsz, "empty q");
 		return -1;
 	}
-	if (k->rows == 0) {
+	if (k->rows == 0 || k->n == 0) {
 		snprintf(err, errsz, "empty k");
 		return -1;
 	}
