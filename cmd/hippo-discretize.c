@@ -109,6 +109,7 @@ typedef struct {
 	size_t P, every;
 	const char *key;
 	int fields[NF], nfields;  /* output fields, in order */
+	int fields_given;         /* -f was given */
 	int out_fmt;
 	const char *npy;          /* -o PATH.npy, or NULL */
 	int f32;                  /* npy as <f4 */
@@ -276,7 +277,7 @@ static int do_matrices(ctx_t *c, const kx_common *com)
 	char err[300];
 	if (c->npy) {
 		size_t shA[2] = { N, N }, shB[1] = { N };
-		int wA = !c->nfields || wants(c, F_A), wB = !c->nfields || wants(c, F_B);
+		int wA = !c->fields_given || wants(c, F_A), wB = !c->fields_given || wants(c, F_B);
 		char *path = kx_strdup(c->npy);
 		size_t len = strlen(path);
 		kx_buf p = { 0 };
@@ -284,7 +285,7 @@ static int do_matrices(ctx_t *c, const kx_common *com)
 			if (!(which ? wB : wA))
 				continue;
 			p.len = 0;
-			if (c->nfields)
+			if (c->fields_given)
 				kx_buf_puts(&p, path);
 			else {
 				kx_buf_put(&p, path, len - 4);
@@ -337,7 +338,15 @@ static void state_init(ctx_t *c)
 	c->nsamples = 0;
 }
 
-/* Consume one sample; c->xo is then the state in the output normalisation. */
+/* c->xo = the state in the output normalisation (scaled legs steps the ortho
+ * state; x~ = x / lam). */
+static void state_out(ctx_t *c)
+{
+	for (size_t n = 0; n < c->sys.N; n++)
+		c->xo[n] = c->scaled ? c->x[n] / c->lam[n] : c->x[n];
+}
+
+/* Consume one sample (c->x; c->xo is not updated). */
 static int advance(ctx_t *c, double u)
 {
 	size_t N = c->sys.N;
@@ -359,13 +368,10 @@ static int advance(ctx_t *c, double u)
 				c->x[0] = u;
 			}
 		}
-		for (size_t n = 0; n < N; n++)
-			c->xo[n] = c->x[n] / c->lam[n];
 	} else {
 		memcpy(c->tmp, c->Bd, N * sizeof *c->tmp);
 		kx_gemv(0, N, N, 1, c->Ad, c->x, u, c->tmp);   /* tmp = Ad x + Bd u */
 		memcpy(c->x, c->tmp, N * sizeof *c->x);
-		memcpy(c->xo, c->x, N * sizeof *c->xo);
 	}
 	c->nsamples = k + 1;
 	return 0;
@@ -442,6 +448,7 @@ static void save_rec(saved_rec *s, const kx_rec *rec)
 
 static void write_state(ctx_t *c, kx_out *o, const kx_rec *in, double k, kx_npy_writer *nw)
 {
+	state_out(c);
 	if (nw) {
 		if (kx_npy_writer_row(nw, c->xo) < 0)
 			kx_die("%s: write error:", c->npy);
@@ -511,7 +518,7 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 			}
 			us[nus++] = u;
 		}
-		if (!finite_all(c->xo, N)) {
+		if (!finite_all(c->x, N)) {
 			if (c->mode == MODE_RUN)
 				write_state(c, &out, &rec, k, use_nw ? &nw : NULL);
 			else if (c->mode == MODE_FINAL && !c->npy)
@@ -546,8 +553,7 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 		write_state(c, &out, last.valid ? &last.rec : NULL, c->nsamples - 1,
 		            use_nw ? &nw : NULL);
 	if (c->mode == MODE_FINAL && !fatal) {
-		if (c->nsamples == 0)
-			memset(c->xo, 0, N * sizeof *c->xo);
+		state_out(c);       /* the zero state on empty input */
 		if (c->npy) {
 			size_t sh[1] = { N };
 			if (kx_npy_save(c->npy, c->xo, 1, sh, c->f32, err, sizeof err) < 0)
@@ -563,6 +569,7 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 		} else {
 			/* Positions of the samples (section 6.3), then the reconstruction. */
 			size_t L = nus, first = 0;
+			state_out(c);
 			double *pos = kx_malloc(L * sizeof *pos), *uh;
 			for (size_t j = 0; j < L; j++) {
 				if (c->scaled)
@@ -585,8 +592,9 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 			for (size_t j = 0; j < M; j++) {
 				double e = uh[j] - us[first + j];
 				mse += e * e;
-				if (!(e <= maxabs) && !(-e <= maxabs))
-					maxabs = e < 0 ? -e : e;
+				double a = e < 0 ? -e : e;     /* a NaN stays NaN */
+				if (!(a <= maxabs))
+					maxabs = a;
 			}
 			mse = M ? mse / (double)M : 0;
 			if (c->npy) {
@@ -869,6 +877,7 @@ int main(int argc, char **argv)
 		for (int i = 0; i < nf; i++)
 			c.fields[i] = av[idx[i]];
 		c.nfields = nf;
+		c.fields_given = 1;
 	} else {
 		memcpy(c.fields, av, nav * sizeof *av);
 		c.nfields = nav;
