@@ -70,9 +70,11 @@ double kx_sparsemax_tau_sort(const double *z, size_t m, double r, double *buf);
 double kx_sparsemax_tau_condat(const double *z, size_t m, double r, double *buf);
 /* alpha = 1.5 (r = 1) by sorting, with Welford moments; buf: (m) scratch. */
 double kx_entmax15_tau_sort(const double *z, size_t m, double *buf);
-/* The closed form on the support S = {i : z_i > tau0}, dropping entries that
- * fall to or below the new tau until S is stable.  alpha = 2:
- * tau = (sum_S z - r)/|S|; alpha = 1.5: tau = mean - sqrt((1 - M2)/|S|). */
+/* tau in closed form on the support found from an approximate tau0:
+ * alpha = 2: tau = (sum_S z - r)/|S|, S shrunk (Michelot) from
+ * {z > tau0 - 1e-9 (1 + |tau0|)} until no member is <= tau, so the sort and
+ * Condat give the same bits; alpha = 1.5: tau = mean - sqrt((1 - M2)/|S|)
+ * with two-pass moments, S shrunk from {z > tau0} likewise. */
 double kx_sparsemax_tau_closed(const double *z, size_t m, double r, double tau0);
 double kx_entmax15_tau_closed(const double *z, size_t m, double tau0);
 

@@ -90,11 +90,16 @@ double kx_sparsemax_tau_condat(const double *z, size_t m, double r, double *buf)
 
 double kx_sparsemax_tau_closed(const double *z, size_t m, double r, double tau0)
 {
-	/* z: (m) scores.  S = {z > thr}; tau = (sum_S z - r)/|S|, summed in index
-	 * order (so Condat and the sort give the same bits on the same support);
-	 * entries of S at or below the new tau leave S, until none does. */
-	double thr = tau0, tau = tau0;
-	for (int it = 0; it < 64; it++) {
+	/* z: (m) scores.  Michelot's shrinking from a superset of the support:
+	 * S = {z > thr}, tau = (sum_S z - r)/|S| summed in index order, entries of
+	 * S at or below tau leave, until none does.  For S containing the
+	 * support, tau(S) <= the true tau, so no support entry is ever dropped.
+	 * Starting a little below tau0 (1e-9 relative) makes the start set, and so
+	 * the bits of the result, the same whichever method gave tau0 (the sort
+	 * and Condat differ in the last digits; an entry equal to tau would
+	 * otherwise fall on either side). */
+	double thr = tau0 - 1e-9 * (1 + fabs(tau0)), tau = tau0;
+	for (int it = 0; it < 200; it++) {
 		double s = 0;
 		size_t c = 0;
 		for (size_t i = 0; i < m; i++)
