@@ -1,0 +1,1019 @@
+/*
+ * vq-encode — vector quantisation with an explicit codebook: nearest
+ * codewords (l2, cosine, ip) with the exact GEMM fast path, k-means training
+ * with exact sums, its map/merge pair, and the Transformer-VQ identity.
+ * Posts: Su Jianlin, kexue.fm/archives/9826 and 9844; spec: quantize.md.
+ * Leaves out: EMA online training, residual VQ, --max-points (later).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cJSON.h>
+#include "kx.h"
+#include "kmeans.h"
+#include "rng.h"
+#include "tvq.h"
+#include "usage.h"
+#include "vq.h"
+
+static const char help[] =
+"usage: vq-encode -c FILE [-n N] [-m l2|cosine|ip] [--beta B] [--stats|--stats-only] [FILE...]\n"
+"       vq-encode -t K [-c INIT] [--iters N] [--init M] [--empty R] [--redo R] [-s SEED] [FILE...]\n"
+"       vq-encode -c CUR --partial [FILE...]      k-means map step (one JSON object)\n"
+"       vq-encode -c CUR --merge [PARTIAL...]     k-means merge step (the next codebook)\n"
+"       vq-encode -A [-c FILE] [--causal [--block L] [--bias LIST]] [--scale S] [FILE...]\n"
+"Quantise vectors against a codebook (quantize.md 2, 3).\n"
+"  -c, --codebook FILE  K x D codebook: .npy, .json, .jsonl, .f32/.f64 with --dim\n"
+"  -n, --neighbors N    the N nearest codewords (1..K; default 1)\n"
+"  -m, --metric M       l2 (default), cosine, ip (assign only)\n"
+"      --beta B         commit_loss = B * mse in the summary (default 0.25)\n"
+"      --stats-only     write the summary instead of the records\n"
+"  -t, --train K        k-means over all input; writes K codeword rows\n"
+"      --iters N        at most N updates (default 25)\n"
+"      --init M         kmeans++ (default), random, first, maximin\n"
+"      --empty R        empty codewords: farthest (default) or keep\n"
+"      --redo R         R runs from seeds seed..seed+R-1, lowest inertia kept\n"
+"      --partial        map step: assign to CUR, emit exact partial sums\n"
+"      --merge          merge step: combine partials into the next codebook\n"
+"  -A, --attention      records {\"q\",\"k\",\"v\"[,\"codebook\"]}: the Transformer-VQ identity\n"
+"      --causal         causal attention; --block L (default 1), --bias b0,..,bw\n"
+"      --scale S        score scale (default 1/sqrt(dk))\n"
+"Fields: index dist quantized (assign); codes quadratic linear exact max_abs_diff\n"
+"max_rel_diff vq_error flops (-A).\n"
+"Common: -i -O -d -f --key -o -K -u --digits --strict-json -q --stats -s -h -V; see vq-encode(1).\n";
+
+enum { M_ASSIGN, M_TRAIN, M_PARTIAL, M_MERGE, M_ATTN };
+enum { F_INDEX, F_DIST, F_QUANT, NAF };
+static const char *const afields[] = { "index", "dist", "quantized", NULL };
+enum { G_CODES, G_QUAD, G_LIN, G_EXACT, G_ABS, G_REL, G_VQERR, G_FLOPS, NGF };
+static const char *const gfields[] = { "codes", "quadratic", "linear", "exact", "max_abs_diff",
+                                       "max_rel_diff", "vq_error", "flops", NULL };
+static const char *const metrics[] = { "l2", "cosine", "ip", NULL };
+static const char *const inits[] = { "kmeans++", "random", "first", "maximin", NULL };
+static const char *const empties[] = { "farthest", "keep", NULL };
+
+enum { O_BETA = 256, O_STATS_ONLY, O_ITERS, O_INIT, O_EMPTY, O_REDO, O_PARTIAL, O_MERGE,
+       O_CAUSAL, O_BLOCK, O_SCALE, O_BIAS };
+static const struct option longopts[] = {
+	{ "codebook", required_argument, NULL, 'c' }, { "neighbors", required_argument, NULL, 'n' },
+	{ "metric", required_argument, NULL, 'm' }, { "train", required_argument, NULL, 't' },
+	{ "attention", no_argument, NULL, 'A' }, { "beta", required_argument, NULL, O_BETA },
+	{ "stats-only", no_argument, NULL, O_STATS_ONLY }, { "iters", required_argument, NULL, O_ITERS },
+	{ "init", required_argument, NULL, O_INIT }, { "empty", required_argument, NULL, O_EMPTY },
+	{ "redo", required_argument, NULL, O_REDO }, { "partial", no_argument, NULL, O_PARTIAL },
+	{ "merge", no_argument, NULL, O_MERGE }, { "causal", no_argument, NULL, O_CAUSAL },
+	{ "block", required_argument, NULL, O_BLOCK }, { "scale", required_argument, NULL, O_SCALE },
+	{ "bias", required_argument, NULL, O_BIAS }, { 0 }
+};
+
+#define TILE 4096        /* vectors gathered before one search (2.2) */
+#define QMAX 256         /* records gathered before one search */
+
+typedef struct {
+	kx_common *com;
+	int mode, metric, empty, stats_only, fields[NGF], nfields, want[NGF];
+	size_t K, D, N;        /* codebook K x D (D = 0 until known); N neighbours */
+	double *C;             /* (K, D) the codebook (-c, or trained) */
+	kx_vq_book book;
+	const char *key;
+	double beta;
+	kx_out out;
+	/* gathered vectors and their records (assign, partial) */
+	double *X;
+	size_t nx, capx;
+	kx_rec *q;
+	size_t nq, *qrow0, *qrows;
+	int *qbatch;
+	long long *idx;
+	double *dist, *quant;
+	size_t capr;
+	kx_mat xo;             /* x of an object record */
+	kx_buf jb;             /* JSON text of a 3-D field */
+	/* summaries */
+	kx_usage use;
+	kx_xsum sq;            /* exact sum of ||x - q||^2 */
+	kx_km_acc acc;         /* --partial */
+	kx_km_far far;
+	long long rows_seen;
+	/* -A */
+	kx_tvq_cfg tc;
+	int scale_given;
+	double *bias;
+	kx_mat mq, mk, mv, mc;
+	double *Oq, *Ol, *Oe, *Kh;
+	long long *z;
+	size_t capa;
+} ctx_t;
+
+static void die_xsum(int rc)
+{
+	if (rc == KX_XSUM_NOMEM)
+		kx_die("out of memory");
+	kx_die("an exact sum overflows the double range");
+}
+
+static int pick(const char *opt, const char *arg, const char *const *names)
+{
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	kx_buf b = { 0 };
+	for (int i = 0; names[i]; i++)
+		kx_buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
+	kx_usage_error("%s: expected one of %s, got '%s'", opt, b.s, arg);
+}
+
+/* ===== reading vectors ================================================ */
+
+/* The vectors of a record: *v (rows, D) contiguous, *batch for an array of
+ * arrays.  D = 0 adopts the first vector's width.  -1 with a message. */
+static int rec_rows(ctx_t *c, kx_rec *in, const double **v, size_t *rows, int *batch, char *err,
+                    size_t errsz)
+{
+	const kx_mat *x = &in->x;
+	if (in->kind == KX_REC_OBJECT) {
+		int st = kx_rec_mat(in, c->key, 1, &c->xo, err, errsz);
+		if (st == 1)
+			snprintf(err, errsz, "no \"%s\" in the object", c->key);
+		if (st)
+			return -1;
+		x = &c->xo;
+	} else if (in->kind != KX_REC_ARRAY && in->kind != KX_REC_BATCH && in->kind != KX_REC_NUMBER) {
+		snprintf(err, errsz, "expected an array of numbers or an object, got %s", kx_json_kind(in->json));
+		return -1;
+	}
+	if (x->rows == 0 || (x->rows == 1 && KX_ROWLEN(x, 0) == 0)) {
+		snprintf(err, errsz, "empty vector");
+		return -1;
+	}
+	if (!c->D)
+		c->D = KX_ROWLEN(x, 0);
+	for (size_t r = 0; r < x->rows; r++) {
+		if (KX_ROWLEN(x, r) != c->D) {
+			if (x->batch)
+				snprintf(err, errsz, "row %zu: expected %zu values, got %zu", r, c->D, KX_ROWLEN(x, r));
+			else
+				snprintf(err, errsz, "expected %zu values, got %zu", c->D, KX_ROWLEN(x, r));
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < x->n; i++)
+		if (!(x->v[i] - x->v[i] == 0)) {
+			snprintf(err, errsz, "expected finite numbers, got %s at position %zu", x->v[i] != x->v[i]
+			         ? "NaN" : x->v[i] > 0 ? "Infinity" : "-Infinity", i % c->D);
+			return -1;
+		}
+	*v = x->v;
+	*rows = x->rows;
+	*batch = x->batch;
+	return 0;
+}
+
+static void push_rows(ctx_t *c, const double *v, size_t rows)
+{
+	if ((c->nx + rows) * c->D > c->capx) {
+		c->capx = 2 * (c->nx + rows) * c->D;
+		c->X = kx_realloc(c->X, c->capx * sizeof *c->X);
+	}
+	memcpy(c->X + c->nx * c->D, v, rows * c->D * sizeof *v);
+	c->nx += rows;
+}
+
+/* Search the gathered vectors: idx, dist (nx, N); quantised rows if asked. */
+static void search(ctx_t *c)
+{
+	if (c->nx * c->N > c->capr) {
+		c->capr = 2 * c->nx * c->N;
+		c->idx = kx_realloc(c->idx, c->capr * sizeof *c->idx);
+		c->dist = kx_realloc(c->dist, c->capr * sizeof *c->dist);
+		if (c->want[F_QUANT])
+			c->quant = kx_realloc(c->quant, c->capr * c->D * sizeof *c->quant);
+	}
+	if (kx_vq_search(&c->book, c->X, c->nx, c->N, KX_VQ_AUTO, c->idx, c->dist) < 0)
+		kx_die("out of memory");
+	if (c->want[F_QUANT])
+		for (size_t i = 0; i < c->nx * c->N; i++)
+			memcpy(c->quant + i * c->D, c->C + c->idx[i] * c->D, c->D * sizeof *c->quant);
+}
+
+/* ===== assign ========================================================= */
+
+static void write_rec(ctx_t *c, size_t r)
+{
+	kx_result res;
+	memset(&res, 0, sizeof res);
+	size_t row0 = c->qrow0[r], R = c->qrows[r], N = c->N, D = c->D;
+	int B = c->qbatch[r], json = c->out.fmt == KX_FMT_JSON;
+	const long long *ix = c->idx + row0 * N;
+	const double *ds = c->dist + row0 * N, *qu = c->quant ? c->quant + row0 * N * D : NULL;
+	res.per_row = B;
+	for (int k = 0; k < c->nfields; k++) {
+		const char *name = afields[c->fields[k]];
+		switch (c->fields[k]) {
+		case F_INDEX:
+			if (!B && N == 1) kx_res_int(&res, name, ix[0]);
+			else if (!B || N == 1) kx_res_ivec(&res, name, ix, B ? R : N);
+			else kx_res_imat(&res, name, ix, NULL, R, N);
+			break;
+		case F_DIST:
+			if (!B && N == 1) kx_res_num(&res, name, ds[0]);
+			else if (!B || N == 1) kx_res_vec(&res, name, ds, B ? R : N);
+			else kx_res_matc(&res, name, ds, R, N);
+			break;
+		default:
+			if (!B && (N == 1 || !json)) kx_res_vec(&res, name, qu, N * D);
+			else if (!B || N == 1 || !json) kx_res_matc(&res, name, qu, B ? R : N, B ? N * D : D);
+			else {           /* a batch of N x D arrays: three levels, written here */
+				c->jb.len = 0;
+				kx_buf_putc(&c->jb, '[');
+				for (size_t i = 0; i < R; i++) {
+					kx_buf_puts(&c->jb, i ? ",[" : "[");
+					for (size_t m = 0; m < N; m++) {
+						if (m)
+							kx_buf_putc(&c->jb, ',');
+						kx_out_vec(&c->out, &c->jb, qu + (i * N + m) * D, D);
+					}
+					kx_buf_putc(&c->jb, ']');
+				}
+				kx_buf_putc(&c->jb, ']');
+				kx_res_json(&res, name, c->jb.s);
+			}
+		}
+	}
+	kx_write(&c->out, &c->q[r], &res);
+}
+
+static void flush_assign(ctx_t *c)
+{
+	if (c->nx) {
+		search(c);
+		for (size_t i = 0; i < c->nx; i++) {
+			long long k = c->idx[i * c->N];
+			if (kx_usage_add(&c->use, (uint64_t)k) < 0)
+				kx_die("out of memory");
+			double e = c->metric == KX_VQ_L2 ? c->dist[i * c->N]
+			         : kx_vq_sqdist(c->X + i * c->D, c->C + k * c->D, c->D);
+			int rc = kx_xsum_add(&c->sq, 0, e);
+			if (rc)
+				die_xsum(rc);
+		}
+		if (!c->stats_only)
+			for (size_t r = 0; r < c->nq; r++)
+				write_rec(c, r);
+	}
+	c->nx = c->nq = 0;
+}
+
+/* ===== the summaries ================================================== */
+
+static void jkey(kx_buf *b, const char *k)
+{
+	if (b->len > 1)          /* the buffer starts with '{' */
+		kx_buf_putc(b, ',');
+	kx_buf_json_str(b, k);
+	kx_buf_putc(b, ':');
+}
+
+static void jnum(kx_buf *b, const char *k, double v)
+{
+	char t[KX_NUMLEN];
+	jkey(b, k);
+	if (v - v == 0) {
+		kx_fmt_double(t, v, 0);
+		kx_buf_puts(b, t);
+	} else {
+		kx_buf_puts(b, "null");
+	}
+}
+
+static void jint(kx_buf *b, const char *k, long long v) { jkey(b, k); kx_buf_printf(b, "%lld", v); }
+
+static void usage_fields(kx_buf *b, const kx_usage *u)
+{
+	kx_usage_stats st;
+	kx_usage_stats_get(u, &st);
+	jint(b, "used", (long long)st.used);
+	jnum(b, "usage", st.usage);
+	jnum(b, "entropy_bits", st.entropy_bits);
+	jnum(b, "perplexity", st.perplexity);
+}
+
+/* Write a summary: --stats-only to the output, --stats to standard error. */
+static void emit_summary(ctx_t *c, kx_buf *b)
+{
+	kx_buf_puts(b, "}\n");
+	if (c->stats_only) {
+		kx_buf_put(&c->out.buf, b->s, b->len);
+		kx_out_flush(&c->out);
+	} else if (c->com->stats) {
+		fputs(b->s, stderr);
+	}
+	kx_buf_free(b);
+}
+
+static void assign_summary(ctx_t *c)
+{
+	kx_buf b = { 0 };
+	kx_buf_putc(&b, '{');
+	double N = (double)c->use.count, sq = kx_xsum_round(&c->sq, 0);
+	jint(&b, "count", (long long)c->use.count);
+	jint(&b, "codebook_size", (long long)c->K);
+	usage_fields(&b, &c->use);
+	double mean = N > 0 ? sq / N : NAN, mse = N > 0 ? sq / (N * (double)c->D) : NAN;
+	jnum(&b, "sqdist_mean", mean);
+	jnum(&b, "mse", mse);
+	jnum(&b, "codebook_loss", mse);      /* same value as the commitment term (2.3) */
+	jnum(&b, "commit_loss", c->beta * mse);
+	kx_usage_stats st;
+	kx_usage_stats_get(&c->use, &st);
+	jint(&b, "dead", (long long)(c->K - st.used));
+	emit_summary(c, &b);
+}
+
+/* ===== the input loop shared by assign, train and partial ============= */
+
+typedef void (*rows_fn)(ctx_t *c);
+
+/* Read every record; each good one's vectors are gathered, and flush runs
+ * on a full tile, before a bad record is reported, and at the end.  Assign
+ * keeps the records for writing; an object record (whose text lives in the
+ * reader's buffer) is flushed at once. */
+static int read_loop(ctx_t *c, kx_reader *rd, rows_fn flush, int keep_recs)
+{
+	char err[512], where[300];
+	int status = 0;
+	if (keep_recs) {
+		c->q = kx_calloc(QMAX, sizeof *c->q);
+		c->qrow0 = kx_calloc(QMAX, sizeof *c->qrow0);
+		c->qrows = kx_calloc(QMAX, sizeof *c->qrows);
+		c->qbatch = kx_calloc(QMAX, sizeof *c->qbatch);
+	}
+	kx_rec one = { 0 };
+	for (;;) {
+		kx_rec *in = keep_recs ? &c->q[c->nq] : &one;
+		err[0] = 0;
+		int st = kx_read(rd, in, err, sizeof err);
+		if (st == 0)
+			break;
+		const double *v;
+		size_t rows;
+		int batch;
+		if (st > 0 && rec_rows(c, in, &v, &rows, &batch, err, sizeof err) == 0) {
+			if (keep_recs) {
+				c->qrow0[c->nq] = c->nx;
+				c->qrows[c->nq] = rows;
+				c->qbatch[c->nq++] = batch;
+			}
+			push_rows(c, v, rows);
+			if (c->nx >= TILE || (keep_recs && (c->nq == QMAX || in->kind == KX_REC_OBJECT ||
+			                                    c->com->unbuffered)))
+				flush(c);
+			continue;
+		}
+		flush(c);               /* every earlier record is written first */
+		kx_error("%s: %s", kx_rec_where(in, where, sizeof where), err);
+		status = 1;
+		if (!c->com->keep_going)
+			break;
+	}
+	if (status == 0 || c->com->keep_going)
+		flush(c);
+	for (size_t i = 0; keep_recs && i < QMAX; i++)
+		kx_rec_free(&c->q[i]);
+	kx_rec_free(&one);
+	return status;
+}
+
+/* ===== train ========================================================== */
+
+static void no_flush(ctx_t *c) { (void)c; }
+
+static void progress(void *ctx, long it, double obj)
+{
+	(void)ctx;
+	kx_progress("iteration %ld, objective %.6g", it, obj);
+}
+
+static void write_codebook(ctx_t *c, const double *C)
+{
+	const char *o = c->com->output;
+	size_t n = o ? strlen(o) : 0;
+	if (n >= 4 && !strcmp(o + n - 4, ".npy")) {
+		char err[300];
+		size_t shape[2] = { c->K, c->D };
+		if (kx_npy_save(o, C, 2, shape, c->out.fmt == KX_FMT_F32, err, sizeof err) < 0)
+			kx_die("%s: %s", o, err);
+		return;
+	}
+	for (size_t k = 0; k < c->K; k++) {
+		kx_result res;
+		memset(&res, 0, sizeof res);
+		kx_res_vec(&res, "codeword", C + k * c->D, c->D);
+		kx_write(&c->out, NULL, &res);
+	}
+}
+
+static int train(ctx_t *c, kx_reader *rd, long iters, int init, int empty, long redo)
+{
+	int status = read_loop(c, rd, no_flush, 0);
+	if (status && !c->com->keep_going)
+		return status;
+	size_t N = c->nx, K = c->K, D = c->D;
+	if (N < K)
+		kx_die("need at least %zu vectors, got %zu", K, N);
+	if (N < 39 * K)
+		kx_warn("%zu vectors for %zu codewords: fewer than 39 per codeword", N, K);
+	double *best = kx_malloc(K * D * sizeof *best), *Cr = kx_malloc(K * D * sizeof *Cr);
+	kx_km_run run, keep = { 0 };
+	uint64_t seed = c->com->seed;
+	for (long r = 0; r < redo; r++) {
+		if (c->C) {
+			memcpy(Cr, c->C, K * D * sizeof *Cr);
+		} else {
+			kx_rng g;
+			kx_rng_seed(&g, c->com->seed + (uint64_t)r, 0);
+			if (kx_km_init(c->X, N, D, K, init, &g, Cr))
+				kx_die("out of memory");
+		}
+		int rc = kx_km_train(c->X, N, D, K, Cr, iters, empty, &run, progress, NULL);
+		if (rc)
+			die_xsum(rc);
+		if (r == 0 || run.inertia < keep.inertia) {      /* the first on ties */
+			kx_km_run_free(&keep);
+			keep = run;
+			seed = c->com->seed + (uint64_t)r;
+			memcpy(best, Cr, K * D * sizeof *best);
+		} else {
+			kx_km_run_free(&run);
+		}
+	}
+	kx_progress_done();
+	if (!c->stats_only)
+		write_codebook(c, best);
+	if (c->stats_only || c->com->stats) {
+		kx_usage_init(&c->use, K);
+		for (size_t i = 0; i < N; i++)
+			kx_usage_add(&c->use, (uint64_t)keep.assign[i]);
+		kx_buf b = { 0 };
+		kx_buf_putc(&b, '{');
+		jint(&b, "k", (long long)K);
+		jint(&b, "n", (long long)N);
+		jkey(&b, "seed");
+		if (c->C)
+			kx_buf_puts(&b, "null");      /* -c INIT: nothing was drawn */
+		else
+			kx_buf_printf(&b, "%llu", (unsigned long long)seed);
+		jint(&b, "iters", keep.iters);
+		jkey(&b, "converged");
+		kx_buf_puts(&b, keep.converged ? "true" : "false");
+		jnum(&b, "inertia", keep.inertia);
+		jkey(&b, "history");
+		kx_buf_putc(&b, '[');
+		for (size_t i = 0; i < keep.nhist; i++) {
+			char t[KX_NUMLEN];
+			kx_fmt_double(t, keep.history[i], 0);
+			kx_buf_printf(&b, "%s%s", i ? "," : "", t);
+		}
+		kx_buf_putc(&b, ']');
+		usage_fields(&b, &c->use);
+		emit_summary(c, &b);
+	}
+	kx_km_run_free(&keep);
+	free(best);
+	free(Cr);
+	return status;
+}
+
+/* ===== map and merge ================================================== */
+
+static void flush_partial(ctx_t *c)
+{
+	if (!c->nx)
+		return;
+	search(c);
+	for (size_t i = 0; i < c->nx; i++) {
+		const double *x = c->X + i * c->D;
+		int rc = kx_km_acc_add(&c->acc, x, c->idx[i], c->dist[i]);
+		if (rc)
+			die_xsum(rc);
+		kx_km_far_push(&c->far, c->dist[i], c->rows_seen++, c->idx[i], x);
+	}
+	c->nx = 0;
+}
+
+static void put_layers(ctx_t *c, kx_buf *b, const kx_xsum *s, size_t cells, size_t cols)
+{
+	/* layers (nl, cells): written as nl matrices of cells/cols rows (2.5) */
+	double *L = kx_malloc(cells * KX_XSUM_MAXLAYERS * sizeof *L);
+	int nl = 1;
+	for (size_t i = 0; i < cells; i++) {
+		double t[KX_XSUM_MAXLAYERS];
+		int n = kx_xsum_layers(s, i, t, KX_XSUM_MAXLAYERS);
+		if (n < 0)
+			kx_die("out of memory");
+		for (int l = 0; l < KX_XSUM_MAXLAYERS; l++)
+			L[l * cells + i] = l < n ? t[l] : 0;
+		if (n > nl)
+			nl = n;
+	}
+	kx_buf_putc(b, '[');
+	for (int l = 0; l < nl; l++) {
+		if (l)
+			kx_buf_putc(b, ',');
+		if (cols) {
+			kx_buf_putc(b, '[');
+			for (size_t r = 0; r < cells / cols; r++) {
+				if (r)
+					kx_buf_putc(b, ',');
+				kx_out_vec(&c->out, b, L + l * cells + r * cols, cols);
+			}
+			kx_buf_putc(b, ']');
+		} else {
+			kx_out_num(&c->out, b, L[l * cells]);
+		}
+	}
+	kx_buf_putc(b, ']');
+	free(L);
+}
+
+static int partial(ctx_t *c, kx_reader *rd)
+{
+	if (kx_km_acc_init(&c->acc, c->K, c->D) || kx_km_far_init(&c->far, c->K, c->D))
+		kx_die("out of memory");
+	int status = read_loop(c, rd, flush_partial, 0);
+	if (status && !c->com->keep_going)
+		return status;
+	kx_buf *b = &c->out.buf;
+	int any_empty = 0;
+	for (size_t k = 0; k < c->K; k++)
+		any_empty |= c->acc.counts[k] == 0;
+	kx_buf_printf(b, "{\"k\":%zu,\"dim\":%zu,\"n\":%lld,\"counts\":", c->K, c->D, c->rows_seen);
+	for (size_t k = 0; k < c->K; k++)
+		kx_buf_printf(b, "%s%lld", k ? "," : "[", c->acc.counts[k]);
+	kx_buf_puts(b, "],\"sums\":");
+	put_layers(c, b, &c->acc.sums, c->K * c->D, c->D);
+	kx_buf_puts(b, ",\"inertia\":");
+	put_layers(c, b, &c->acc.obj, 1, 0);
+	kx_buf_puts(b, ",\"far\":[");
+	kx_km_far_sort(&c->far);
+	for (size_t i = 0; any_empty && i < c->far.n; i++) {
+		const kx_km_cand *e = &c->far.e[i];
+		kx_buf_puts(b, i ? ",{\"d2\":" : "{\"d2\":");
+		kx_out_num(&c->out, b, e->d2);
+		kx_buf_printf(b, ",\"from\":%lld,\"x\":", e->from);
+		kx_out_vec(&c->out, b, e->x, c->D);
+		kx_buf_putc(b, '}');
+	}
+	kx_buf_puts(b, "]}\n");
+	kx_out_flush(&c->out);
+	return status;
+}
+
+/* A JSON array of n numbers (n = 0: any length, returned in *n). */
+static int jvec(const cJSON *a, double *out, size_t n)
+{
+	if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n)
+		return -1;
+	size_t i = 0;
+	for (const cJSON *e = a->child; e; e = e->next) {
+		if (!cJSON_IsNumber(e))
+			return -1;
+		out[i++] = e->valuedouble;     /* cJSON reads with strtod: exact */
+	}
+	return 0;
+}
+
+/* Add one partial object to the merge state.  -1 with a message. */
+static int merge_one(ctx_t *c, const cJSON *p, kx_km_cand **cand, size_t *nc, size_t *cap,
+                     double **xs, long long *n, char *err, size_t errsz)
+{
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(p, "k"), *d = cJSON_GetObjectItemCaseSensitive(p, "dim");
+	const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(p, "counts"), *sums = cJSON_GetObjectItemCaseSensitive(p, "sums");
+	const cJSON *in = cJSON_GetObjectItemCaseSensitive(p, "inertia"), *far = cJSON_GetObjectItemCaseSensitive(p, "far");
+	if (!cJSON_IsObject(p) || !cJSON_IsNumber(k) || !cJSON_IsNumber(d) || !cJSON_IsArray(sums) ||
+	    !cJSON_IsArray(in) || !cJSON_IsArray(far) || !cJSON_IsArray(cnt)) {
+		snprintf(err, errsz, "expected a partial object (k, dim, n, counts, sums, inertia, far) "
+		         "from vq-encode --partial");
+		return -1;
+	}
+	if (k->valuedouble != (double)c->K || d->valuedouble != (double)c->D) {
+		snprintf(err, errsz, "the partial has k %g and dim %g, the codebook %zu and %zu",
+		         k->valuedouble, d->valuedouble, c->K, c->D);
+		return -1;
+	}
+	double *row = kx_malloc((c->K > c->D ? c->K : c->D) * sizeof *row);
+	int bad = jvec(cnt, row, c->K);
+	for (size_t j = 0; !bad && j < c->K; j++) {
+		bad = !(row[j] >= 0 && row[j] == (double)(long long)row[j]);
+		c->acc.counts[j] += (long long)row[j];
+		*n += (long long)row[j];
+	}
+	for (const cJSON *L = sums->child; !bad && L; L = L->next) {
+		bad = !cJSON_IsArray(L) || (size_t)cJSON_GetArraySize(L) != c->K;
+		size_t r = 0;
+		for (const cJSON *R = bad ? NULL : L->child; !bad && R; R = R->next, r++) {
+			bad = jvec(R, row, c->D);
+			for (size_t j = 0; !bad && j < c->D; j++) {
+				int rc = kx_xsum_add(&c->acc.sums, r * c->D + j, row[j]);
+				if (rc)
+					die_xsum(rc);
+			}
+		}
+	}
+	for (const cJSON *e = in->child; !bad && e; e = e->next) {
+		bad = !cJSON_IsNumber(e);
+		int rc = bad ? 0 : kx_xsum_add(&c->acc.obj, 0, e->valuedouble);
+		if (rc)
+			die_xsum(rc);
+	}
+	for (const cJSON *e = far->child; !bad && e; e = e->next) {
+		const cJSON *d2 = cJSON_GetObjectItemCaseSensitive(e, "d2"), *fr = cJSON_GetObjectItemCaseSensitive(e, "from");
+		if (*nc == *cap) {
+			*cap = 2 * *cap + 16;
+			*cand = kx_realloc(*cand, *cap * sizeof **cand);
+			*xs = kx_realloc(*xs, *cap * c->D * sizeof **xs);
+		}
+		bad = !cJSON_IsNumber(d2) || !cJSON_IsNumber(fr) || fr->valuedouble < 0 ||
+		      fr->valuedouble >= (double)c->K || fr->valuedouble != (double)(long long)fr->valuedouble ||
+		      jvec(cJSON_GetObjectItemCaseSensitive(e, "x"), *xs + *nc * c->D, c->D);
+		if (!bad)
+			(*cand)[(*nc)++] = (kx_km_cand){ d2->valuedouble, (long long)fr->valuedouble,
+			                                 (long long)*nc, NULL };
+	}
+	free(row);
+	if (bad)
+		snprintf(err, errsz, "a malformed partial object (counts, sums, inertia or far)");
+	return bad ? -1 : 0;
+}
+
+static int merge(ctx_t *c, kx_reader *rd)
+{
+	if (kx_km_acc_init(&c->acc, c->K, c->D))
+		kx_die("out of memory");
+	kx_rec in = { 0 };
+	char err[512], where[300];
+	kx_km_cand *cand = NULL;
+	double *xs = NULL;
+	size_t nc = 0, cap = 0;
+	long long n = 0;
+	int st;
+	while ((st = kx_read(rd, &in, err, sizeof err)) != 0) {
+		if (st > 0 && in.kind != KX_REC_OBJECT) {
+			snprintf(err, sizeof err, "expected a partial object, got %s",
+			         in.kind == KX_REC_OTHER ? kx_json_kind(in.json)
+			         : in.kind == KX_REC_NUMBER ? "a number" : "an array");
+			st = -1;
+		}
+		if (st < 0 || merge_one(c, in.json, &cand, &nc, &cap, &xs, &n, err, sizeof err) < 0)
+			kx_die("%s: %s", kx_rec_where(&in, where, sizeof where), err);
+	}
+	kx_rec_free(&in);
+	if (n < (long long)c->K)
+		kx_die("need at least %zu vectors, got %lld", c->K, n);
+	for (size_t i = 0; i < nc; i++)
+		cand[i].x = xs + i * c->D;
+	kx_usage_init(&c->use, c->K);
+	for (size_t k = 0; k < c->K; k++)
+		kx_usage_addn(&c->use, k, (uint64_t)c->acc.counts[k]);
+	kx_km_cand_sort(cand, nc);       /* d2 descending; equal d2 keep the order read */
+	long moved = 0;
+	if (c->empty == KX_KM_FARTHEST)
+		moved = kx_km_relocate(&c->acc, cand, nc);
+	if (moved < 0)
+		die_xsum((int)moved);
+	double *Cn = kx_malloc(c->K * c->D * sizeof *Cn);
+	int rc = kx_km_centroids(&c->acc, c->C, Cn);
+	if (rc)
+		die_xsum(rc);
+	if (!c->stats_only)
+		write_codebook(c, Cn);
+	kx_buf b = { 0 };
+	kx_buf_putc(&b, '{');
+	jint(&b, "k", (long long)c->K);
+	jint(&b, "n", n);
+	jnum(&b, "inertia", kx_xsum_round(&c->acc.obj, 0));
+	jint(&b, "relocated", moved);
+	usage_fields(&b, &c->use);
+	emit_summary(c, &b);
+	free(Cn);
+	free(cand);
+	free(xs);
+	return 0;
+}
+
+/* ===== attention ====================================================== */
+
+/* A matrix field: an array of rows, not empty, not ragged, finite. 1 when
+ * absent and optional. */
+static int get_matrix(const kx_rec *in, const char *key, int required, kx_mat *m, size_t *cols,
+                      char *err, size_t errsz)
+{
+	int st = kx_rec_mat(in, key, 1, m, err, errsz);
+	if (st == 1 && required)
+		snprintf(err, errsz, "missing \"%s\"", key);
+	if (st == 1)
+		return required ? -1 : 1;
+	if (st < 0)
+		return -1;
+	if (!m->batch || m->rows == 0) {
+		snprintf(err, errsz, "\"%s\" must be a non-empty array of rows", key);
+		return -1;
+	}
+	if (!(*cols = kx_mat_cols(m))) {
+		snprintf(err, errsz, "\"%s\" is ragged (its rows differ in length, or are empty)", key);
+		return -1;
+	}
+	for (size_t i = 0; i < m->n; i++)
+		if (!(m->v[i] - m->v[i] == 0)) {
+			snprintf(err, errsz, "\"%s\" holds a non-finite number (row %zu)", key, i / *cols);
+			return -1;
+		}
+	return 0;
+}
+
+static int attention(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz)
+{
+	ctx_t *c = vc;
+	if (in->kind != KX_REC_OBJECT) {
+		snprintf(err, errsz, "expected an object with \"q\", \"k\", \"v\", got %s",
+		         in->kind == KX_REC_OTHER ? kx_json_kind(in->json) : "an array");
+		return KX_BAD;
+	}
+	size_t dk, dk2, dv, dc = c->D, nc = c->K;
+	if (get_matrix(in, "q", 1, &c->mq, &dk, err, errsz) || get_matrix(in, "k", 1, &c->mk, &dk2, err, errsz) ||
+	    get_matrix(in, "v", 1, &c->mv, &dv, err, errsz))
+		return KX_BAD;
+	int st = get_matrix(in, "codebook", 0, &c->mc, &dc, err, errsz);
+	if (st < 0)
+		return KX_BAD;
+	const double *C = st == 0 ? c->mc.v : c->C;
+	nc = st == 0 ? c->mc.rows : nc;
+	size_t n = c->mq.rows;
+	if (!C) {
+		snprintf(err, errsz, "no codebook: give -c FILE or a \"codebook\" field");
+		return KX_BAD;
+	}
+	if (c->mk.rows != n || c->mv.rows != n || dk2 != dk || dc != dk) {
+		snprintf(err, errsz, "shapes disagree: q %zux%zu, k %zux%zu, v %zux%zu, codebook %zux%zu "
+		         "(want n x dk, n x dk, n x dv, c x dk)", n, dk, c->mk.rows, dk2, c->mv.rows, dv, nc, dc);
+		return KX_BAD;
+	}
+	if (n * (dk > dv ? dk : dv) > c->capa) {
+		c->capa = n * (dk > dv ? dk : dv);
+		double **a[] = { &c->Oq, &c->Ol, &c->Oe, &c->Kh };
+		for (int i = 0; i < 4; i++)
+			*a[i] = kx_realloc(*a[i], c->capa * sizeof **a[i]);
+		c->z = kx_realloc(c->z, n * sizeof *c->z);
+	}
+	kx_tvq_cfg cfg = c->tc;
+	if (!c->scale_given)
+		cfg.scale = kx_tvq_default_scale(dk);
+	int *w = c->want, quad = w[G_QUAD] || w[G_ABS] || w[G_REL] || w[G_VQERR];
+	int lin = w[G_LIN] || w[G_ABS] || w[G_REL], exact = w[G_EXACT] || w[G_VQERR];
+	if ((quad || lin || w[G_CODES]) && kx_tvq_codes(c->mk.v, n, dk, C, nc, c->z) < 0)
+		kx_die("out of memory");
+	if (quad) {
+		kx_tvq_gather(C, c->z, n, dk, c->Kh);
+		if (kx_tvq_quadratic(&cfg, c->mq.v, c->Kh, c->mv.v, n, dk, dv, c->Oq) < 0)
+			kx_die("out of memory");
+	}
+	if (lin && kx_tvq_linear(&cfg, c->mq.v, C, nc, c->z, c->mv.v, n, dk, dv, c->Ol) < 0)
+		kx_die("out of memory");
+	if (exact && kx_tvq_quadratic(&cfg, c->mq.v, c->mk.v, c->mv.v, n, dk, dv, c->Oe) < 0)
+		kx_die("out of memory");
+	double dabs = lin && quad ? kx_tvq_maxdiff(c->Ol, c->Oq, n * dv) : 0;
+	double qmax = quad ? kx_tvq_maxdiff(c->Oq, NULL, n * dv) : 0;
+	kx_tvq_cost cost;
+	kx_tvq_flops(&cfg, n, nc, dk, dv, &cost);
+	c->jb.len = 0;
+	kx_buf_puts(&c->jb, "{\"quadratic\":");
+	kx_out_num(&c->out, &c->jb, cost.quadratic);
+	kx_buf_puts(&c->jb, ",\"linear\":");
+	kx_out_num(&c->out, &c->jb, cost.linear);
+	kx_buf_puts(&c->jb, ",\"assign\":");
+	kx_out_num(&c->out, &c->jb, cost.assign);
+	kx_buf_puts(&c->jb, ",\"ratio\":");
+	kx_out_num(&c->out, &c->jb, cost.ratio);
+	kx_buf_putc(&c->jb, '}');
+	for (int k = 0; k < c->nfields; k++) {
+		const char *name = gfields[c->fields[k]];
+		switch (c->fields[k]) {
+		case G_CODES: kx_res_ivec(res, name, c->z, n); break;
+		case G_QUAD: kx_res_matc(res, name, c->Oq, n, dv); break;
+		case G_LIN: kx_res_matc(res, name, c->Ol, n, dv); break;
+		case G_EXACT: kx_res_matc(res, name, c->Oe, n, dv); break;
+		case G_ABS: kx_res_num(res, name, dabs); break;
+		case G_REL: kx_res_num(res, name, dabs / (qmax > 1e-300 ? qmax : 1e-300)); break;
+		case G_VQERR: kx_res_num(res, name, kx_tvq_maxdiff(c->Oe, c->Oq, n * dv)); break;
+		default: kx_res_json(res, name, c->jb.s);
+		}
+	}
+	return KX_OK;
+}
+
+/* ===== main =========================================================== */
+
+static long long num_opt(const char *opt, const char *arg, long long lo, long long hi)
+{
+	long long v;
+	if (kx_parse_long(arg, lo, hi, &v) < 0)
+		kx_usage_error("%s: expected a whole number from %lld to %lld, got '%s'", opt, lo, hi, arg);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	kx_init(argv[0]);
+	kx_common com;
+	kx_common_init(&com);
+	kx_cli cli = { "vq-encode", help, "c:n:m:t:A", longopts, KX_ACCEPT_SEED };
+	ctx_t c = { .com = &com, .beta = 0.25, .N = 1 };
+	const char *cb = NULL, *bias = NULL;
+	long long tK = 0, nn = 1, iters = 25, redo = 1, block = 1;
+	int init = 0, given[512] = { 0 }, nmodes = 0, o;
+	while ((o = kx_getopt(&cli, &com, argc, argv)) != -1) {
+		given[o < 512 ? o : 0] = 1;
+		switch (o) {
+		case 'c': cb = optarg; break;
+		case 'n': nn = num_opt("-n", optarg, 1, (long long)1 << 40); break;
+		case 'm': c.metric = pick("-m", optarg, metrics); break;
+		case 't': tK = num_opt("-t", optarg, 1, (long long)1 << 40); c.mode = M_TRAIN; nmodes++; break;
+		case 'A': c.mode = M_ATTN; nmodes++; break;
+		case O_PARTIAL: c.mode = M_PARTIAL; nmodes++; break;
+		case O_MERGE: c.mode = M_MERGE; nmodes++; break;
+		case O_BETA:
+			if (kx_parse_double(optarg, &c.beta) < 0 || !(c.beta >= 0 && c.beta - c.beta == 0))
+				kx_usage_error("--beta: expected a finite number >= 0, got '%s'", optarg);
+			break;
+		case O_STATS_ONLY: c.stats_only = 1; break;
+		case O_ITERS: iters = num_opt("--iters", optarg, 0, (long long)1 << 40); break;
+		case O_INIT: init = pick("--init", optarg, inits); break;
+		case O_EMPTY: c.empty = pick("--empty", optarg, empties); break;
+		case O_REDO: redo = num_opt("--redo", optarg, 1, 1000000); break;
+		case O_CAUSAL: c.tc.causal = 1; break;
+		case O_BLOCK: block = num_opt("--block", optarg, 1, (long long)1 << 40); break;
+		case O_SCALE:
+			if (kx_parse_double(optarg, &c.tc.scale) < 0 || !(c.tc.scale - c.tc.scale == 0))
+				kx_usage_error("--scale: expected a finite number, got '%s'", optarg);
+			c.scale_given = 1;
+			break;
+		case O_BIAS: bias = optarg; break;
+		}
+	}
+	/* ----- usage errors, before anything is read ----- */
+	if (nmodes > 1)
+		kx_usage_error("use at most one of -t, --partial, --merge, -A");
+	int m = c.mode, raw_in = com.in_fmt == KX_FMT_F32 || com.in_fmt == KX_FMT_F64;
+	if (m == M_ASSIGN && !cb)
+		kx_usage_error("--codebook FILE is required (or --train K)");
+	if ((m == M_PARTIAL || m == M_MERGE) && !cb)
+		kx_usage_error("%s needs -c CUR, the current codebook", m == M_PARTIAL ? "--partial" : "--merge");
+	if (c.metric != KX_VQ_L2 && m != M_ASSIGN)
+		kx_usage_error("-m %s is for assigning only: -t, --partial, --merge and -A use l2", metrics[c.metric]);
+	if (m != M_ASSIGN && (given['n'] || given[O_BETA]))
+		kx_usage_error("%s belongs to assign mode", given['n'] ? "-n" : "--beta");
+	if (m != M_TRAIN && (given[O_ITERS] || given[O_INIT] || given[O_REDO]))
+		kx_usage_error("--iters, --init and --redo belong to -t");
+	if (m != M_TRAIN && m != M_MERGE && given[O_EMPTY])
+		kx_usage_error("--empty belongs to -t and --merge");
+	if (m == M_TRAIN && cb && (given[O_INIT] || redo > 1))
+		kx_usage_error("--init and --redo do not go with -c: the initial codebook is the file's");
+	if (m != M_ATTN && (c.tc.causal || c.scale_given))
+		kx_usage_error("%s belongs to -A", c.tc.causal ? "--causal" : "--scale");
+	if ((given[O_BLOCK] || bias) && !c.tc.causal)
+		kx_usage_error("%s needs --causal", bias ? "--bias" : "--block");
+	if (bias) {
+		kx_mat bm = { 0 };
+		char e[200];
+		int ok = kx_parse_textline(bias, strlen(bias), &bm, e, sizeof e) == 0 && bm.n > 0;
+		for (size_t i = 0; ok && i < bm.n; i++)
+			ok = bm.v[i] - bm.v[i] == 0;
+		if (!ok)
+			kx_usage_error("--bias: expected finite numbers b0,b1,...,bw, got '%s'", bias);
+		if (bm.n - 1 > (size_t)block)
+			kx_usage_error("--bias: the window w = %zu is longer than the block (%lld)", bm.n - 1, block);
+		c.bias = bm.v;
+		c.tc.bias = c.bias;
+		c.tc.nbias = bm.n;
+		free(bm.off);
+	}
+	c.tc.block = (size_t)block;
+	if ((m == M_ATTN || m == M_MERGE) && (com.in_fmt == KX_FMT_TEXT || raw_in))
+		kx_usage_error("%s reads JSON objects, not -i %s", m == M_ATTN ? "-A" : "--merge", kx_fmt_name(com.in_fmt));
+	int out_fmt = com.out_fmt ? com.out_fmt : raw_in ? com.in_fmt : KX_FMT_NONE;
+	if ((m == M_ATTN || m == M_PARTIAL) && out_fmt && out_fmt != KX_FMT_JSON)
+		kx_usage_error("%s writes JSON only, not -O %s", m == M_ATTN ? "-A" : "--partial", kx_fmt_name(out_fmt));
+	if ((m == M_ATTN || m == M_PARTIAL) && (com.stats || c.stats_only))
+		kx_usage_error("%s has no summary (--stats)", m == M_ATTN ? "-A" : "--partial");
+	if ((m == M_TRAIN || m == M_MERGE) && out_fmt == KX_FMT_U32)
+		kx_usage_error("-O u32: a codebook is not made of indices");
+	if (m == M_TRAIN && raw_in && !com.dim && !cb)
+		kx_usage_error("raw input needs --dim (or -c INIT)");
+	int raw_out = out_fmt == KX_FMT_F32 || out_fmt == KX_FMT_F64 || out_fmt == KX_FMT_U32;
+	if (m == M_ASSIGN) {
+		c.nfields = kx_fields_parse(com.fields, afields, c.fields, NAF);
+		if (!com.fields && raw_out)
+			c.fields[c.nfields++] = out_fmt == KX_FMT_U32 ? F_INDEX : F_QUANT;
+		else if (!com.fields) {
+			c.fields[c.nfields++] = F_INDEX;
+			c.fields[c.nfields++] = F_DIST;
+		}
+		if (raw_out && c.nfields > 1 && !c.stats_only)
+			kx_usage_error("raw output (-O %s) carries one field: choose it with -f", kx_fmt_name(out_fmt));
+		if (out_fmt == KX_FMT_U32 && c.fields[0] != F_INDEX && !c.stats_only)
+			kx_usage_error("-O u32 writes indices: the field '%s' is not an integer", afields[c.fields[0]]);
+	} else if (m == M_ATTN) {
+		c.nfields = kx_fields_parse(com.fields, gfields, c.fields, NGF);
+		for (int f = 0; !com.fields && f < NGF; f++)
+			if (f != G_EXACT)
+				c.fields[c.nfields++] = f;
+	} else if (com.fields) {
+		kx_usage_error("-f chooses assign or -A fields; %s writes %s", m == M_PARTIAL ? "--partial" :
+		               "this mode", m == M_PARTIAL ? "one object" : "codebook rows");
+	}
+	for (int k = 0; k < c.nfields; k++)
+		c.want[c.fields[k]] = 1;
+	c.key = com.key ? com.key : "x";
+
+	/* ----- the codebook: a bad file is exit 1, before any input ----- */
+	kx_array cba = { 0 };
+	if (cb) {
+		char err[300];
+		if (kx_load_array(cb, KX_FMT_NONE, (size_t)com.dim, &cba, err, sizeof err) < 0)
+			kx_die("%s: %s", cb, err);
+		if (cba.ndim > 2)
+			kx_die("%s: expected a K x D matrix, got %d dimensions", cb, cba.ndim);
+		c.K = cba.shape[0];
+		c.D = cba.ndim == 1 ? 1 : cba.shape[1];
+		if (!c.K || !c.D)
+			kx_die("%s: the codebook is empty", cb);
+		for (size_t i = 0; i < cba.size; i++)
+			if (!(cba.v[i] - cba.v[i] == 0))
+				kx_die("%s: row %zu: the codebook holds a non-finite value", cb, i / c.D);
+		if (com.dim && (size_t)com.dim != c.D)
+			kx_die("%s: --dim %lld disagrees with the codebook's width %zu", cb, com.dim, c.D);
+		if (m == M_TRAIN && c.K != (size_t)tK)
+			kx_die("%s: the initial codebook has %zu rows, -t asks for %lld", cb, c.K, tK);
+		c.C = cba.v;
+		if (nn > (long long)c.K)
+			kx_usage_error("-n %lld: the codebook has %zu codewords", nn, c.K);
+	}
+	if (m == M_TRAIN) {
+		c.K = (size_t)tK;
+		if (!cb)
+			c.D = (size_t)com.dim;
+	}
+	c.N = (size_t)nn;
+	if ((m == M_ASSIGN || m == M_PARTIAL) && kx_vq_book_init(&c.book, c.C, c.K, c.D, c.metric) < 0)
+		kx_die("out of memory");
+
+	kx_reader *rd = kx_reader_open(m == M_MERGE ? KX_FMT_JSON : com.in_fmt,
+	                               raw_in ? (c.D ? c.D : (size_t)com.dim) : 0, argc - optind, argv + optind);
+	int in_fmt = kx_reader_format(rd);
+	if (!out_fmt)
+		out_fmt = in_fmt;
+	if (c.stats_only)
+		out_fmt = KX_FMT_JSON;
+	kx_out_open(&c.out, &com, out_fmt);
+	int status = 0;
+	switch (m) {
+	case M_ASSIGN:
+		if (kx_usage_init(&c.use, c.K) < 0 || kx_xsum_init(&c.sq, 1))
+			kx_die("out of memory");
+		status = read_loop(&c, rd, flush_assign, 1);
+		if (c.stats_only || com.stats)
+			assign_summary(&c);
+		break;
+	case M_TRAIN: status = train(&c, rd, (long)iters, init, c.empty, (long)redo); break;
+	case M_PARTIAL: status = partial(&c, rd); break;
+	case M_MERGE: status = merge(&c, rd); break;
+	default: status = kx_filter(&com, rd, &c.out, attention, &c, NULL);
+	}
+	kx_out_close(&c.out);
+	kx_reader_close(rd);
+	kx_array_free(&cba);
+	kx_vq_book_free(&c.book);
+	kx_usage_free(&c.use);
+	kx_xsum_free(&c.sq);
+	kx_km_acc_free(&c.acc);
+	kx_km_far_free(&c.far);
+	free(c.X);
+	free(c.q);
+	free(c.qrow0);
+	free(c.qrows);
+	free(c.qbatch);
+	free(c.idx);
+	free(c.dist);
+	free(c.quant);
+	free(c.bias);
+	free(c.Oq);
+	free(c.Ol);
+	free(c.Oe);
+	free(c.Kh);
+	free(c.z);
+	kx_mat *ms[] = { &c.xo, &c.mq, &c.mk, &c.mv, &c.mc };
+	for (int i = 0; i < 5; i++)
+		kx_mat_free(ms[i]);
+	kx_buf_free(&c.jb);
+	return status;
+}
