@@ -209,9 +209,11 @@ static int get_rng(pctx *p, const cJSON *v, kx_rng *g)
 			ok = h >= 0;
 			x = (x << 4) | (uint64_t)(h < 0 ? 0 : h);
 		}
+		if (!ok && s)
+			return fail(p, "rng.words[%d]: expected a string of 16 hex digits, got \"%.40s\"", k, s);
 		if (!ok)
 			return fail(p, "rng.words[%d]: expected a string of 16 hex digits, got %s", k,
-			            s ? "another string" : kx_json_kind(e));
+			            kx_json_kind(e));
 		g->s[k] = x;
 		any |= x;
 	}
@@ -359,7 +361,7 @@ int sid_state_parse(const char *text, size_t len, sid_state *st, long long *line
 	const char *s = text, *e = text + len;
 	while (s < e && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
 		s++;
-	*line = line_at(text, s);
+	*line = s == e ? 1 : line_at(text, s);
 	if (s == e)
 		return fail(&p, "empty input (expected a state object; make one with --init)");
 	const char *end = NULL;
