@@ -8,8 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cJSON.h>
 #include "kx.h"
+#include "io_vq.h"
 #include "kmeans.h"
 #include "rng.h"
 #include "tvq.h"
@@ -266,42 +266,10 @@ static void flush_assign(ctx_t *c)
 
 /* ===== the summaries ================================================== */
 
-static void jkey(kx_buf *b, const char *k)
-{
-	if (b->len > 1)          /* the buffer starts with '{' */
-		kx_buf_putc(b, ',');
-	kx_buf_json_str(b, k);
-	kx_buf_putc(b, ':');
-}
-
-static void jnum(kx_buf *b, const char *k, double v)
-{
-	char t[KX_NUMLEN];
-	jkey(b, k);
-	if (v - v == 0) {
-		kx_fmt_double(t, v, 0);
-		kx_buf_puts(b, t);
-	} else {
-		kx_buf_puts(b, "null");
-	}
-}
-
-static void jint(kx_buf *b, const char *k, long long v) { jkey(b, k); kx_buf_printf(b, "%lld", v); }
-
-static void usage_fields(kx_buf *b, const kx_usage *u)
-{
-	kx_usage_stats st;
-	kx_usage_stats_get(u, &st);
-	jint(b, "used", (long long)st.used);
-	jnum(b, "usage", st.usage);
-	jnum(b, "entropy_bits", st.entropy_bits);
-	jnum(b, "perplexity", st.perplexity);
-}
-
 /* Write a summary: --stats-only to the output, --stats to standard error. */
 static void emit_summary(ctx_t *c, kx_buf *b)
 {
-	kx_buf_puts(b, "}\n");
+	kx_sum_close(b);
 	if (c->stats_only) {
 		kx_buf_put(&c->out.buf, b->s, b->len);
 		kx_out_flush(&c->out);
@@ -314,19 +282,19 @@ static void emit_summary(ctx_t *c, kx_buf *b)
 static void assign_summary(ctx_t *c)
 {
 	kx_buf b = { 0 };
-	kx_buf_putc(&b, '{');
+	kx_sum_open(&b);
 	double N = (double)c->use.count, sq = kx_xsum_round(&c->sq, 0);
-	jint(&b, "count", (long long)c->use.count);
-	jint(&b, "codebook_size", (long long)c->K);
-	usage_fields(&b, &c->use);
+	kx_sum_int(&b, "count", (long long)c->use.count);
+	kx_sum_int(&b, "codebook_size", (long long)c->K);
+	kx_sum_usage(&b, &c->use);
 	double mean = N > 0 ? sq / N : NAN, mse = N > 0 ? sq / (N * (double)c->D) : NAN;
-	jnum(&b, "sqdist_mean", mean);
-	jnum(&b, "mse", mse);
-	jnum(&b, "codebook_loss", mse);      /* same value as the commitment term (2.3) */
-	jnum(&b, "commit_loss", c->beta * mse);
+	kx_sum_num(&b, "sqdist_mean", mean);
+	kx_sum_num(&b, "mse", mse);
+	kx_sum_num(&b, "codebook_loss", mse);      /* same value as the commitment term (2.3) */
+	kx_sum_num(&b, "commit_loss", c->beta * mse);
 	kx_usage_stats st;
 	kx_usage_stats_get(&c->use, &st);
-	jint(&b, "dead", (long long)(c->K - st.used));
+	kx_sum_int(&b, "dead", (long long)(c->K - st.used));
 	emit_summary(c, &b);
 }
 
@@ -455,27 +423,20 @@ static int train(ctx_t *c, kx_reader *rd, long iters, int init, int empty, long 
 		for (size_t i = 0; i < N; i++)
 			kx_usage_add(&c->use, (uint64_t)keep.assign[i]);
 		kx_buf b = { 0 };
-		kx_buf_putc(&b, '{');
-		jint(&b, "k", (long long)K);
-		jint(&b, "n", (long long)N);
-		jkey(&b, "seed");
+		kx_sum_open(&b);
+		kx_sum_int(&b, "k", (long long)K);
+		kx_sum_int(&b, "n", (long long)N);
+		kx_sum_key(&b, "seed");
 		if (c->C)
 			kx_buf_puts(&b, "null");      /* -c INIT: nothing was drawn */
 		else
 			kx_buf_printf(&b, "%llu", (unsigned long long)seed);
-		jint(&b, "iters", keep.iters);
-		jkey(&b, "converged");
+		kx_sum_int(&b, "iters", keep.iters);
+		kx_sum_key(&b, "converged");
 		kx_buf_puts(&b, keep.converged ? "true" : "false");
-		jnum(&b, "inertia", keep.inertia);
-		jkey(&b, "history");
-		kx_buf_putc(&b, '[');
-		for (size_t i = 0; i < keep.nhist; i++) {
-			char t[KX_NUMLEN];
-			kx_fmt_double(t, keep.history[i], 0);
-			kx_buf_printf(&b, "%s%s", i ? "," : "", t);
-		}
-		kx_buf_putc(&b, ']');
-		usage_fields(&b, &c->use);
+		kx_sum_num(&b, "inertia", keep.inertia);
+		kx_sum_vec(&b, "history", keep.history, keep.nhist);
+		kx_sum_usage(&b, &c->use);
 		emit_summary(c, &b);
 	}
 	kx_km_run_free(&keep);
@@ -501,41 +462,6 @@ static void flush_partial(ctx_t *c)
 	c->nx = 0;
 }
 
-static void put_layers(ctx_t *c, kx_buf *b, const kx_xsum *s, size_t cells, size_t cols)
-{
-	/* layers (nl, cells): written as nl matrices of cells/cols rows (2.5) */
-	double *L = kx_malloc(cells * KX_XSUM_MAXLAYERS * sizeof *L);
-	int nl = 1;
-	for (size_t i = 0; i < cells; i++) {
-		double t[KX_XSUM_MAXLAYERS];
-		int n = kx_xsum_layers(s, i, t, KX_XSUM_MAXLAYERS);
-		if (n < 0)
-			kx_die("out of memory");
-		for (int l = 0; l < KX_XSUM_MAXLAYERS; l++)
-			L[l * cells + i] = l < n ? t[l] : 0;
-		if (n > nl)
-			nl = n;
-	}
-	kx_buf_putc(b, '[');
-	for (int l = 0; l < nl; l++) {
-		if (l)
-			kx_buf_putc(b, ',');
-		if (cols) {
-			kx_buf_putc(b, '[');
-			for (size_t r = 0; r < cells / cols; r++) {
-				if (r)
-					kx_buf_putc(b, ',');
-				kx_out_vec(&c->out, b, L + l * cells + r * cols, cols);
-			}
-			kx_buf_putc(b, ']');
-		} else {
-			kx_out_num(&c->out, b, L[l * cells]);
-		}
-	}
-	kx_buf_putc(b, ']');
-	free(L);
-}
-
 static int partial(ctx_t *c, kx_reader *rd)
 {
 	if (kx_km_acc_init(&c->acc, c->K, c->D) || kx_km_far_init(&c->far, c->K, c->D))
@@ -543,107 +469,9 @@ static int partial(ctx_t *c, kx_reader *rd)
 	int status = read_loop(c, rd, flush_partial, 0);
 	if (status && !c->com->keep_going)
 		return status;
-	kx_buf *b = &c->out.buf;
-	int any_empty = 0;
-	for (size_t k = 0; k < c->K; k++)
-		any_empty |= c->acc.counts[k] == 0;
-	kx_buf_printf(b, "{\"k\":%zu,\"dim\":%zu,\"n\":%lld,\"counts\":", c->K, c->D, c->rows_seen);
-	for (size_t k = 0; k < c->K; k++)
-		kx_buf_printf(b, "%s%lld", k ? "," : "[", c->acc.counts[k]);
-	kx_buf_puts(b, "],\"sums\":");
-	put_layers(c, b, &c->acc.sums, c->K * c->D, c->D);
-	kx_buf_puts(b, ",\"inertia\":");
-	put_layers(c, b, &c->acc.obj, 1, 0);
-	kx_buf_puts(b, ",\"far\":[");
-	kx_km_far_sort(&c->far);
-	for (size_t i = 0; any_empty && i < c->far.n; i++) {
-		const kx_km_cand *e = &c->far.e[i];
-		kx_buf_puts(b, i ? ",{\"d2\":" : "{\"d2\":");
-		kx_out_num(&c->out, b, e->d2);
-		kx_buf_printf(b, ",\"from\":%lld,\"x\":", e->from);
-		kx_out_vec(&c->out, b, e->x, c->D);
-		kx_buf_putc(b, '}');
-	}
-	kx_buf_puts(b, "]}\n");
+	kx_partial_write(&c->out, &c->out.buf, &c->acc, &c->far, c->rows_seen);
 	kx_out_flush(&c->out);
 	return status;
-}
-
-/* A JSON array of n numbers (n = 0: any length, returned in *n). */
-static int jvec(const cJSON *a, double *out, size_t n)
-{
-	if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n)
-		return -1;
-	size_t i = 0;
-	for (const cJSON *e = a->child; e; e = e->next) {
-		if (!cJSON_IsNumber(e))
-			return -1;
-		out[i++] = e->valuedouble;     /* cJSON reads with strtod: exact */
-	}
-	return 0;
-}
-
-/* Add one partial object to the merge state.  -1 with a message. */
-static int merge_one(ctx_t *c, const cJSON *p, kx_km_cand **cand, size_t *nc, size_t *cap,
-                     double **xs, long long *n, char *err, size_t errsz)
-{
-	const cJSON *k = cJSON_GetObjectItemCaseSensitive(p, "k"), *d = cJSON_GetObjectItemCaseSensitive(p, "dim");
-	const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(p, "counts"), *sums = cJSON_GetObjectItemCaseSensitive(p, "sums");
-	const cJSON *in = cJSON_GetObjectItemCaseSensitive(p, "inertia"), *far = cJSON_GetObjectItemCaseSensitive(p, "far");
-	if (!cJSON_IsObject(p) || !cJSON_IsNumber(k) || !cJSON_IsNumber(d) || !cJSON_IsArray(sums) ||
-	    !cJSON_IsArray(in) || !cJSON_IsArray(far) || !cJSON_IsArray(cnt)) {
-		snprintf(err, errsz, "expected a partial object (k, dim, n, counts, sums, inertia, far) "
-		         "from vq-encode --partial");
-		return -1;
-	}
-	if (k->valuedouble != (double)c->K || d->valuedouble != (double)c->D) {
-		snprintf(err, errsz, "the partial has k %g and dim %g, the codebook %zu and %zu",
-		         k->valuedouble, d->valuedouble, c->K, c->D);
-		return -1;
-	}
-	double *row = kx_malloc((c->K > c->D ? c->K : c->D) * sizeof *row);
-	int bad = jvec(cnt, row, c->K);
-	for (size_t j = 0; !bad && j < c->K; j++) {
-		bad = !(row[j] >= 0 && row[j] == (double)(long long)row[j]);
-		c->acc.counts[j] += (long long)row[j];
-		*n += (long long)row[j];
-	}
-	for (const cJSON *L = sums->child; !bad && L; L = L->next) {
-		bad = !cJSON_IsArray(L) || (size_t)cJSON_GetArraySize(L) != c->K;
-		size_t r = 0;
-		for (const cJSON *R = bad ? NULL : L->child; !bad && R; R = R->next, r++) {
-			bad = jvec(R, row, c->D);
-			for (size_t j = 0; !bad && j < c->D; j++) {
-				int rc = kx_xsum_add(&c->acc.sums, r * c->D + j, row[j]);
-				if (rc)
-					die_xsum(rc);
-			}
-		}
-	}
-	for (const cJSON *e = in->child; !bad && e; e = e->next) {
-		bad = !cJSON_IsNumber(e);
-		int rc = bad ? 0 : kx_xsum_add(&c->acc.obj, 0, e->valuedouble);
-		if (rc)
-			die_xsum(rc);
-	}
-	for (const cJSON *e = far->child; !bad && e; e = e->next) {
-		const cJSON *d2 = cJSON_GetObjectItemCaseSensitive(e, "d2"), *fr = cJSON_GetObjectItemCaseSensitive(e, "from");
-		if (*nc == *cap) {
-			*cap = 2 * *cap + 16;
-			*cand = kx_realloc(*cand, *cap * sizeof **cand);
-			*xs = kx_realloc(*xs, *cap * c->D * sizeof **xs);
-		}
-		bad = !cJSON_IsNumber(d2) || !cJSON_IsNumber(fr) || fr->valuedouble < 0 ||
-		      fr->valuedouble >= (double)c->K || fr->valuedouble != (double)(long long)fr->valuedouble ||
-		      jvec(cJSON_GetObjectItemCaseSensitive(e, "x"), *xs + *nc * c->D, c->D);
-		if (!bad)
-			(*cand)[(*nc)++] = (kx_km_cand){ d2->valuedouble, (long long)fr->valuedouble,
-			                                 (long long)*nc, NULL };
-	}
-	free(row);
-	if (bad)
-		snprintf(err, errsz, "a malformed partial object (counts, sums, inertia or far)");
-	return bad ? -1 : 0;
 }
 
 static int merge(ctx_t *c, kx_reader *rd)
@@ -652,9 +480,7 @@ static int merge(ctx_t *c, kx_reader *rd)
 		kx_die("out of memory");
 	kx_rec in = { 0 };
 	char err[512], where[300];
-	kx_km_cand *cand = NULL;
-	double *xs = NULL;
-	size_t nc = 0, cap = 0;
+	kx_partial_cands pc = { 0 };
 	long long n = 0;
 	int st;
 	while ((st = kx_read(rd, &in, err, sizeof err)) != 0) {
@@ -664,21 +490,18 @@ static int merge(ctx_t *c, kx_reader *rd)
 			         : in.kind == KX_REC_NUMBER ? "a number" : "an array");
 			st = -1;
 		}
-		if (st < 0 || merge_one(c, in.json, &cand, &nc, &cap, &xs, &n, err, sizeof err) < 0)
+		if (st < 0 || kx_partial_read(in.json, &c->acc, &pc, &n, err, sizeof err) < 0)
 			kx_die("%s: %s", kx_rec_where(&in, where, sizeof where), err);
 	}
 	kx_rec_free(&in);
 	if (n < (long long)c->K)
 		kx_die("need at least %zu vectors, got %lld", c->K, n);
-	for (size_t i = 0; i < nc; i++)
-		cand[i].x = xs + i * c->D;
-	kx_usage_init(&c->use, c->K);
-	for (size_t k = 0; k < c->K; k++)
+	if (kx_usage_init(&c->use, c->K) < 0)
+		kx_die("out of memory");
+	for (size_t k = 0; k < c->K; k++)       /* usage before any relocation */
 		kx_usage_addn(&c->use, k, (uint64_t)c->acc.counts[k]);
-	kx_km_cand_sort(cand, nc);       /* d2 descending; equal d2 keep the order read */
-	long moved = 0;
-	if (c->empty == KX_KM_FARTHEST)
-		moved = kx_km_relocate(&c->acc, cand, nc);
+	kx_partial_cands_sort(&pc);              /* the global candidate order (shard order in) */
+	long moved = c->empty == KX_KM_FARTHEST ? kx_km_relocate(&c->acc, pc.c, pc.n) : 0;
 	if (moved < 0)
 		die_xsum((int)moved);
 	double *Cn = kx_malloc(c->K * c->D * sizeof *Cn);
@@ -688,48 +511,19 @@ static int merge(ctx_t *c, kx_reader *rd)
 	if (!c->stats_only)
 		write_codebook(c, Cn);
 	kx_buf b = { 0 };
-	kx_buf_putc(&b, '{');
-	jint(&b, "k", (long long)c->K);
-	jint(&b, "n", n);
-	jnum(&b, "inertia", kx_xsum_round(&c->acc.obj, 0));
-	jint(&b, "relocated", moved);
-	usage_fields(&b, &c->use);
+	kx_sum_open(&b);
+	kx_sum_int(&b, "k", (long long)c->K);
+	kx_sum_int(&b, "n", n);
+	kx_sum_num(&b, "inertia", kx_xsum_round(&c->acc.obj, 0));
+	kx_sum_int(&b, "relocated", moved);
+	kx_sum_usage(&b, &c->use);
 	emit_summary(c, &b);
 	free(Cn);
-	free(cand);
-	free(xs);
+	kx_partial_cands_free(&pc);
 	return 0;
 }
 
 /* ===== attention ====================================================== */
-
-/* A matrix field: an array of rows, not empty, not ragged, finite. 1 when
- * absent and optional. */
-static int get_matrix(const kx_rec *in, const char *key, int required, kx_mat *m, size_t *cols,
-                      char *err, size_t errsz)
-{
-	int st = kx_rec_mat(in, key, 1, m, err, errsz);
-	if (st == 1 && required)
-		snprintf(err, errsz, "missing \"%s\"", key);
-	if (st == 1)
-		return required ? -1 : 1;
-	if (st < 0)
-		return -1;
-	if (!m->batch || m->rows == 0) {
-		snprintf(err, errsz, "\"%s\" must be a non-empty array of rows", key);
-		return -1;
-	}
-	if (!(*cols = kx_mat_cols(m))) {
-		snprintf(err, errsz, "\"%s\" is ragged (its rows differ in length, or are empty)", key);
-		return -1;
-	}
-	for (size_t i = 0; i < m->n; i++)
-		if (!(m->v[i] - m->v[i] == 0)) {
-			snprintf(err, errsz, "\"%s\" holds a non-finite number (row %zu)", key, i / *cols);
-			return -1;
-		}
-	return 0;
-}
 
 static int attention(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz)
 {
@@ -740,10 +534,10 @@ static int attention(void *vc, kx_rec *in, kx_result *res, char *err, size_t err
 		return KX_BAD;
 	}
 	size_t dk, dk2, dv, dc = c->D, nc = c->K;
-	if (get_matrix(in, "q", 1, &c->mq, &dk, err, errsz) || get_matrix(in, "k", 1, &c->mk, &dk2, err, errsz) ||
-	    get_matrix(in, "v", 1, &c->mv, &dv, err, errsz))
+	if (kx_rec_matrix(in, "q", 1, &c->mq, &dk, err, errsz) || kx_rec_matrix(in, "k", 1, &c->mk, &dk2, err, errsz) ||
+	    kx_rec_matrix(in, "v", 1, &c->mv, &dv, err, errsz))
 		return KX_BAD;
-	int st = get_matrix(in, "codebook", 0, &c->mc, &dc, err, errsz);
+	int st = kx_rec_matrix(in, "codebook", 0, &c->mc, &dc, err, errsz);
 	if (st < 0)
 		return KX_BAD;
 	const double *C = st == 0 ? c->mc.v : c->C;
@@ -769,31 +563,16 @@ static int attention(void *vc, kx_rec *in, kx_result *res, char *err, size_t err
 	if (!c->scale_given)
 		cfg.scale = kx_tvq_default_scale(dk);
 	int *w = c->want, quad = w[G_QUAD] || w[G_ABS] || w[G_REL] || w[G_VQERR];
-	int lin = w[G_LIN] || w[G_ABS] || w[G_REL], exact = w[G_EXACT] || w[G_VQERR];
-	if ((quad || lin || w[G_CODES]) && kx_tvq_codes(c->mk.v, n, dk, C, nc, c->z) < 0)
+	kx_tvq_out r = { .z = c->z, .Kh = c->Kh, .quadratic = quad ? c->Oq : NULL,
+	                 .linear = w[G_LIN] || w[G_ABS] || w[G_REL] ? c->Ol : NULL,
+	                 .exact = w[G_EXACT] || w[G_VQERR] ? c->Oe : NULL };
+	if (kx_tvq_identity(&cfg, c->mq.v, c->mk.v, c->mv.v, n, dk, dv, C, nc, &r) < 0)
 		kx_die("out of memory");
-	if (quad) {
-		kx_tvq_gather(C, c->z, n, dk, c->Kh);
-		if (kx_tvq_quadratic(&cfg, c->mq.v, c->Kh, c->mv.v, n, dk, dv, c->Oq) < 0)
-			kx_die("out of memory");
-	}
-	if (lin && kx_tvq_linear(&cfg, c->mq.v, C, nc, c->z, c->mv.v, n, dk, dv, c->Ol) < 0)
-		kx_die("out of memory");
-	if (exact && kx_tvq_quadratic(&cfg, c->mq.v, c->mk.v, c->mv.v, n, dk, dv, c->Oe) < 0)
-		kx_die("out of memory");
-	double dabs = lin && quad ? kx_tvq_maxdiff(c->Ol, c->Oq, n * dv) : 0;
-	double qmax = quad ? kx_tvq_maxdiff(c->Oq, NULL, n * dv) : 0;
-	kx_tvq_cost cost;
-	kx_tvq_flops(&cfg, n, nc, dk, dv, &cost);
-	c->jb.len = 0;
-	kx_buf_puts(&c->jb, "{\"quadratic\":");
-	kx_out_num(&c->out, &c->jb, cost.quadratic);
-	kx_buf_puts(&c->jb, ",\"linear\":");
-	kx_out_num(&c->out, &c->jb, cost.linear);
-	kx_buf_puts(&c->jb, ",\"assign\":");
-	kx_out_num(&c->out, &c->jb, cost.assign);
-	kx_buf_puts(&c->jb, ",\"ratio\":");
-	kx_out_num(&c->out, &c->jb, cost.ratio);
+	kx_sum_open(&c->jb);
+	kx_sum_num(&c->jb, "quadratic", r.cost.quadratic);
+	kx_sum_num(&c->jb, "linear", r.cost.linear);
+	kx_sum_num(&c->jb, "assign", r.cost.assign);
+	kx_sum_num(&c->jb, "ratio", r.cost.ratio);
 	kx_buf_putc(&c->jb, '}');
 	for (int k = 0; k < c->nfields; k++) {
 		const char *name = gfields[c->fields[k]];
@@ -802,9 +581,9 @@ static int attention(void *vc, kx_rec *in, kx_result *res, char *err, size_t err
 		case G_QUAD: kx_res_matc(res, name, c->Oq, n, dv); break;
 		case G_LIN: kx_res_matc(res, name, c->Ol, n, dv); break;
 		case G_EXACT: kx_res_matc(res, name, c->Oe, n, dv); break;
-		case G_ABS: kx_res_num(res, name, dabs); break;
-		case G_REL: kx_res_num(res, name, dabs / (qmax > 1e-300 ? qmax : 1e-300)); break;
-		case G_VQERR: kx_res_num(res, name, kx_tvq_maxdiff(c->Oe, c->Oq, n * dv)); break;
+		case G_ABS: kx_res_num(res, name, r.max_abs_diff); break;
+		case G_REL: kx_res_num(res, name, r.max_rel_diff); break;
+		case G_VQERR: kx_res_num(res, name, r.vq_error); break;
 		default: kx_res_json(res, name, c->jb.s);
 		}
 	}
@@ -939,19 +718,8 @@ int main(int argc, char **argv)
 	kx_array cba = { 0 };
 	if (cb) {
 		char err[300];
-		if (kx_load_array(cb, KX_FMT_NONE, (size_t)com.dim, &cba, err, sizeof err) < 0)
+		if (kx_load_codebook(cb, (size_t)com.dim, &cba, &c.K, &c.D, err, sizeof err) < 0)
 			kx_die("%s: %s", cb, err);
-		if (cba.ndim > 2)
-			kx_die("%s: expected a K x D matrix, got %d dimensions", cb, cba.ndim);
-		c.K = cba.shape[0];
-		c.D = cba.ndim == 1 ? 1 : cba.shape[1];
-		if (!c.K || !c.D)
-			kx_die("%s: the codebook is empty", cb);
-		for (size_t i = 0; i < cba.size; i++)
-			if (!(cba.v[i] - cba.v[i] == 0))
-				kx_die("%s: row %zu: the codebook holds a non-finite value", cb, i / c.D);
-		if (com.dim && (size_t)com.dim != c.D)
-			kx_die("%s: --dim %lld disagrees with the codebook's width %zu", cb, com.dim, c.D);
 		if (m == M_TRAIN && c.K != (size_t)tK)
 			kx_die("%s: the initial codebook has %zu rows, -t asks for %lld", cb, c.K, tK);
 		c.C = cba.v;
@@ -997,20 +765,10 @@ int main(int argc, char **argv)
 	kx_xsum_free(&c.sq);
 	kx_km_acc_free(&c.acc);
 	kx_km_far_free(&c.far);
-	free(c.X);
-	free(c.q);
-	free(c.qrow0);
-	free(c.qrows);
-	free(c.qbatch);
-	free(c.idx);
-	free(c.dist);
-	free(c.quant);
-	free(c.bias);
-	free(c.Oq);
-	free(c.Ol);
-	free(c.Oe);
-	free(c.Kh);
-	free(c.z);
+	void *owned[] = { c.X, c.q, c.qrow0, c.qrows, c.qbatch, c.idx, c.dist, c.quant, c.bias,
+	                  c.Oq, c.Ol, c.Oe, c.Kh, c.z };
+	for (size_t i = 0; i < sizeof owned / sizeof *owned; i++)
+		free(owned[i]);
 	kx_mat *ms[] = { &c.xo, &c.mq, &c.mk, &c.mv, &c.mc };
 	for (int i = 0; i < 5; i++)
 		kx_mat_free(ms[i]);

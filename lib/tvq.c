@@ -223,3 +223,29 @@ double kx_tvq_maxdiff(const double *a, const double *b, size_t n)
 	}
 	return m;
 }
+
+int kx_tvq_identity(const kx_tvq_cfg *cfg, const double *Q, const double *K, const double *V,
+                    size_t n, size_t dk, size_t dv, const double *C, size_t c, kx_tvq_out *o)
+{
+	if (kx_tvq_codes(K, n, dk, C, c, o->z) < 0)
+		return -1;
+	if (o->quadratic) {
+		kx_tvq_gather(C, o->z, n, dk, o->Kh);
+		if (kx_tvq_quadratic(cfg, Q, o->Kh, V, n, dk, dv, o->quadratic) < 0)
+			return -1;
+	}
+	if (o->linear && kx_tvq_linear(cfg, Q, C, c, o->z, V, n, dk, dv, o->linear) < 0)
+		return -1;
+	if (o->exact && kx_tvq_quadratic(cfg, Q, K, V, n, dk, dv, o->exact) < 0)
+		return -1;
+	o->max_abs_diff = o->max_rel_diff = o->vq_error = NAN;
+	if (o->quadratic && o->linear) {
+		double qmax = kx_tvq_maxdiff(o->quadratic, NULL, n * dv);
+		o->max_abs_diff = kx_tvq_maxdiff(o->linear, o->quadratic, n * dv);
+		o->max_rel_diff = o->max_abs_diff / (qmax > 1e-300 ? qmax : 1e-300);
+	}
+	if (o->quadratic && o->exact)
+		o->vq_error = kx_tvq_maxdiff(o->exact, o->quadratic, n * dv);
+	kx_tvq_flops(cfg, n, c, dk, dv, &o->cost);
+	return 0;
+}

@@ -47,6 +47,25 @@ int kx_tvq_quadratic(const kx_tvq_cfg *cfg, const double *Q, const double *Kk, c
 int kx_tvq_linear(const kx_tvq_cfg *cfg, const double *Q, const double *C, size_t c,
                   const long long *z, const double *V, size_t n, size_t dk, size_t dv, double *O);
 
+/* Everything -A reports for one record.  The caller points at the outputs
+ * it wants (NULL: not computed); z is required. */
+typedef struct kx_tvq_out {
+	long long *z;        /* (n) codes of the keys */
+	double *quadratic;   /* (n, dv) softmax attention with the quantised keys, or NULL */
+	double *linear;      /* (n, dv) the linear form, or NULL */
+	double *exact;       /* (n, dv) softmax attention with the raw keys, or NULL */
+	double *Kh;          /* (n, dk) scratch for the quantised keys when quadratic is wanted */
+	double max_abs_diff; /* max |linear - quadratic| (NaN unless both computed) */
+	double max_rel_diff; /* max_abs_diff / max(max |quadratic|, 1e-300) */
+	double vq_error;     /* max |exact - quadratic| (NaN unless both computed) */
+	kx_tvq_cost cost;    /* 3.3 */
+} kx_tvq_out;
+
+/* Q, K (n, dk), V (n, dv), C (c, dk): the codes, the outputs asked for, their
+ * differences and the cost model.  0, or -1 out of memory. */
+int kx_tvq_identity(const kx_tvq_cfg *cfg, const double *Q, const double *K, const double *V,
+                    size_t n, size_t dk, size_t dv, const double *C, size_t c, kx_tvq_out *o);
+
 /* max_i |a_i - b_i| over n values (b = NULL: max |a_i|); NaN if any is NaN. */
 double kx_tvq_maxdiff(const double *a, const double *b, size_t n);
 
