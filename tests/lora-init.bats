@@ -312,7 +312,8 @@ print(np.abs(sr / sf - 1).max() < 1e-5, cosines.min() >= 0.99999)' "$BATS_TEST_T
 }
 
 @test "lora-init: C6 on the toy of 11.1 (seeds 0-2 as records 0-2): first-step cosines of LoRA-GA, LoRA, Gaussian, PiSSA" {
-	py 'for seed in range(3):
+	py '
+for seed in range(3):
     r = np.random.default_rng(seed)
     W0 = r.standard_normal((32, 48)) / np.sqrt(48)
     Ut = np.linalg.qr(r.standard_normal((32, 12)))[0]; Vt = np.linalg.qr(r.standard_normal((48, 12)))[0]
