@@ -15,7 +15,7 @@ UNITSRC = $(wildcard tests/unit/test_*.c)
 UNITS   = $(UNITSRC:tests/unit/%.c=$(B)/tests/%)
 FUZZSRC = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ    = $(FUZZSRC:tests/fuzz/%.c=$(B)/fuzz/%)
-ALLCFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS)
+ALLCFLAGS = $(WARN) $(FPFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 all: $(BINS)
 
@@ -60,7 +60,7 @@ sanitize: deps
 demo: deps all
 	@PYTHON=$(PYTHON) KX_BIN=$(CURDIR)/bin examples/run
 
-bench: deps all
+bench: deps all $(B)/bench/kernel
 	@PYTHON=$(PYTHON) KX_BIN=$(CURDIR)/bin bench/run
 
 install: all
@@ -80,3 +80,8 @@ clean: clean-objs
 	rm -rf examples/out bench/out tests/out
 
 .PHONY: all deps units fuzz-replay check sanitize demo bench install uninstall clean clean-objs
+
+# The kernel timer used by bench/*.sh.
+$(B)/bench/kernel: bench/kernel.c $(B)/libkexue.a $(LIBHDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(B)/libkexue.a $(LDLIBS)

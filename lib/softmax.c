@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "softmax.h"
+#include "vexp.h"
 
 size_t kx_softmax_work(size_t n) { return 7 * n + 2; }
 
@@ -27,15 +28,52 @@ typedef struct {
 	double lse;     /* T * logsumexp(x / T) */
 } norm_t;
 
-static norm_t plain(const double *x, size_t n, double T, double *p, double *logp, double *e)
+/* sum of e (n) in four interleaved partial sums: a fixed order, so the
+ * result is reproducible, and one that gcc vectorises */
+KX_CLONES static double sum4(const double *e, size_t n)
 {
-	norm_t r = { -INFINITY, 0, 0 };
-	size_t jstar = 0;
-	for (size_t i = 0; i < n; i++)
-		if (x[i] > r.M) {
-			r.M = x[i];
-			jstar = i;
-		}
+	double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		a0 += e[i];
+		a1 += e[i + 1];
+		a2 += e[i + 2];
+		a3 += e[i + 3];
+	}
+	for (; i < n; i++)
+		a0 += e[i];
+	return (a0 + a1) + (a2 + a3);
+}
+
+/* The max of x (n) in four lanes, and *finite = 0 when some entry is NaN or
+ * infinite ((x - x) * 0 is NaN exactly then; the caller looks closer). */
+KX_CLONES static double max_check(const double *x, size_t n, int *finite)
+{
+	double m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY, c = 0;
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		m0 = x[i] > m0 ? x[i] : m0;
+		m1 = x[i + 1] > m1 ? x[i + 1] : m1;
+		m2 = x[i + 2] > m2 ? x[i + 2] : m2;
+		m3 = x[i + 3] > m3 ? x[i + 3] : m3;
+		c += (x[i] - x[i]) * 0 + (x[i + 1] - x[i + 1]) * 0 + (x[i + 2] - x[i + 2]) * 0 +
+		     (x[i + 3] - x[i + 3]) * 0;
+	}
+	for (; i < n; i++) {
+		m0 = x[i] > m0 ? x[i] : m0;
+		c += (x[i] - x[i]) * 0;
+	}
+	m0 = m1 > m0 ? m1 : m0;
+	m2 = m3 > m2 ? m3 : m2;
+	*finite = c == 0;
+	return m2 > m0 ? m2 : m0;
+}
+
+/* p, log p and the normaliser of a row of finite and -inf entries, not all -inf. */
+KX_CLONES static norm_t plain(const double *x, size_t n, double M, double T, double *p,
+                              double *logp, double *e)
+{
+	norm_t r = { M, 0, 0 };
 	if (T == 0) {                        /* uniform on the argmax set A */
 		size_t a = 0;
 		for (size_t i = 0; i < n; i++)
@@ -62,20 +100,30 @@ static norm_t plain(const double *x, size_t n, double T, double *p, double *logp
 		r.lse = f >= 2 ? INFINITY : r.M;
 		return r;
 	}
-	double S = 0, others = 0;
-	for (size_t i = 0; i < n; i++) {
-		e[i] = exp((x[i] - r.M) / T);
-		S += e[i];
-	}
-	for (size_t i = 0; i < n; i++)
-		if (i != jstar)
-			others += e[i];
+	/* e_i = exp((x_i - M)/T): subtract first, then divide (T = 1e-310 does not
+	 * overflow); dividing by 1 is exact, so T = 1 skips it. */
+	if (T == 1)
+		for (size_t i = 0; i < n; i++)
+			e[i] = kx_exp_neg(x[i] - M);
+	else
+		for (size_t i = 0; i < n; i++)
+			e[i] = kx_exp_neg((x[i] - M) / T);
+	/* j*, the first argmax, has e = 1 exactly; S = 1 + the others */
+	size_t jstar = 0;
+	while (x[jstar] != M)
+		jstar++;
+	e[jstar] = 0;
+	double others = sum4(e, n);
+	e[jstar] = 1;
+	double S = 1 + others;
+	if (p)
+		for (size_t i = 0; i < n; i++)
+			p[i] = e[i] / S;
 	r.L = log1p(others);
-	r.lse = r.M + T * r.L;
-	for (size_t i = 0; i < n; i++) {
-		if (p) p[i] = e[i] / S;
-		if (logp) logp[i] = (x[i] - r.M) / T - r.L;
-	}
+	r.lse = M + T * r.L;
+	if (logp)
+		for (size_t i = 0; i < n; i++)
+			logp[i] = (x[i] - M) / T - r.L;
 	return r;
 }
 
@@ -109,7 +157,7 @@ static void select_set(const kx_softmax_cfg *c, double *xs, size_t n, double *e,
 	}
 	/* top-p: q = softmax(x/T); the least m with c_m >= P, summed left to right */
 	double *q = e + n;
-	plain(xs, n, c->T, q, NULL, e);
+	plain(xs, n, order[0].x, c->T, q, NULL, e);
 	double cm = 0;
 	size_t m = n;
 	for (size_t r = 0; r < n; r++) {
@@ -244,20 +292,24 @@ int kx_softmax_row(const kx_softmax_cfg *c, const double *x, size_t n, long t,
 	/* x: (n) scores; work: xs (n) the shifted and masked copy, e (n) exponentials,
 	 * q (n) scratch, order (2n) for the sort, f1 (n) Taylor's f_{K-1}/S, p (n) when
 	 * the caller wants no p. */
-	double *xs = work, *e = work + n, *f1 = work + 5 * n;
+	double *xw = work, *e = work + n, *f1 = work + 5 * n;
 	item_t *order = (item_t *)(work + 3 * n);
-	memcpy(xs, x, n * sizeof *xs);
-	if (c->margin != 0 && t >= 0)
-		xs[t] -= c->margin;
-
-	int has_nan = 0, has_pinf = 0, all_minf = 1, any_inf = 0;
-	for (size_t i = 0; i < n; i++) {
-		has_nan |= isnan(xs[i]);
-		has_pinf |= xs[i] == INFINITY;
-		any_inf |= isinf(xs[i]);
-		all_minf &= xs[i] == -INFINITY;
+	const double *xs = x;
+	if ((c->margin != 0 && t >= 0) || c->mode == KX_SM_TOPK || c->mode == KX_SM_TOPP) {
+		memcpy(xw, x, n * sizeof *xw);      /* a copy only where the row changes */
+		if (c->margin != 0 && t >= 0)
+			xw[t] -= c->margin;
+		xs = xw;
 	}
-	if (all_minf)
+
+	/* one pass: the max (NaN never wins), and whether anything is not finite */
+	int finite;
+	double M = max_check(xs, n, &finite);
+	int has_nan = 0, has_pinf = M == INFINITY, any_inf = !finite;
+	if (!finite)
+		for (size_t i = 0; i < n; i++)
+			has_nan |= isnan(xs[i]);
+	if (M == -INFINITY && !has_nan)
 		return special_row(c, x, n, t, o, KX_ROW_MASKED, 0, 0);
 	if (has_nan || has_pinf || (c->mode == KX_SM_TAYLOR && any_inf))
 		return special_row(c, x, n, t, o, KX_ROW_NAN, has_nan, has_pinf);
@@ -268,11 +320,11 @@ int kx_softmax_row(const kx_softmax_cfg *c, const double *x, size_t n, long t,
 	switch (c->mode) {
 	case KX_SM_TOPK:
 	case KX_SM_TOPP:
-		select_set(c, xs, n, e, order);
+		select_set(c, xw, n, e, order);
 		/* fall through */
 	case KX_SM_PLAIN:
 	case KX_SM_GUMBEL:          /* Gumbel noise gives softmax(x/T) exactly */
-		nz = plain(xs, n, T, p, o->logp, e);
+		nz = plain(xs, n, M, T, p, o->logp, e);
 		if (o->lse)
 			*o->lse = nz.lse;
 		if (o->loss)            /* (lse_T over the kept set - x_t) / T */

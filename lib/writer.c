@@ -307,6 +307,33 @@ static void put_raw(kx_out *o, double v)
 	}
 }
 
+/* A whole vector at once: one reservation, one conversion loop. */
+static void put_raw_vec(kx_out *o, const double *v, size_t n)
+{
+	if (o->fmt == KX_FMT_U32) {
+		for (size_t i = 0; i < n; i++)
+			put_raw(o, v[i]);
+		return;
+	}
+	size_t w = o->fmt == KX_FMT_F32 ? 4 : 8;
+	kx_buf *b = &o->buf;
+	kx_buf_put(b, "", 0);
+	if (b->len + n * w + 1 > b->cap) {
+		b->cap = b->len + n * w + 1;
+		b->s = kx_realloc(b->s, b->cap);
+	}
+	char *dst = b->s + b->len;
+	if (w == 4)
+		for (size_t i = 0; i < n; i++) {
+			float f = (float)v[i];         /* one rounding from double */
+			memcpy(dst + 4 * i, &f, 4);
+		}
+	else
+		memcpy(dst, v, n * 8);
+	b->len += n * w;
+	b->s[b->len] = 0;
+}
+
 static void put_raw_int(kx_out *o, long long v)
 {
 	if (o->fmt == KX_FMT_U32) {
@@ -328,8 +355,7 @@ static void write_raw(kx_out *o, const kx_result *r)
 	case KX_F_INT: case KX_F_BOOL: put_raw_int(o, f->i); break;
 	case KX_F_NULL: put_raw(o, NAN); break;
 	case KX_F_VEC:
-		for (size_t i = 0; i < f->n; i++)
-			put_raw(o, f->d[i]);
+		put_raw_vec(o, f->d, f->n);
 		break;
 	case KX_F_IVEC:
 		for (size_t i = 0; i < f->n; i++)
@@ -339,12 +365,11 @@ static void write_raw(kx_out *o, const kx_result *r)
 	case KX_F_IMAT:
 		for (size_t row = 0; row < f->rows; row++) {
 			row_range(f, row, &s, &e);
-			for (size_t i = s; i < e; i++) {
-				if (f->type == KX_F_MAT)
-					put_raw(o, f->d[i]);
-				else
+			if (f->type == KX_F_MAT)
+				put_raw_vec(o, f->d + s, e - s);
+			else
+				for (size_t i = s; i < e; i++)
 					put_raw_int(o, f->iv[i]);
-			}
 		}
 		break;
 	default:

@@ -1,0 +1,55 @@
+/*
+ * bench/kernel.c — time the library's kernels on raw float32 rows, in ns per
+ * row (best of 5 passes over the file), for bench/softmax.sh.
+ *   build/bench/kernel softmax FILE.f32 N [logp]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "softmax.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4 || strcmp(argv[1], "softmax")) {
+		fprintf(stderr, "usage: kernel softmax FILE.f32 N [logp]\n");
+		return 2;
+	}
+	size_t n = (size_t)atol(argv[3]);
+	FILE *f = fopen(argv[2], "rb");
+	if (!f || !n)
+		return 1;
+	fseek(f, 0, SEEK_END);
+	size_t rows = (size_t)ftell(f) / (4 * n);
+	rewind(f);
+	float *x32 = malloc(rows * n * 4);
+	double *x = malloc(rows * n * 8), *p = malloc(n * 8), *work = malloc(kx_softmax_work(n) * 8);
+	if (fread(x32, 4, rows * n, f) != rows * n)
+		return 1;
+	for (size_t i = 0; i < rows * n; i++)
+		x[i] = x32[i];
+	kx_softmax_cfg c = { .mode = KX_SM_PLAIN, .T = 1 };
+	int logp = argc > 4 && !strcmp(argv[4], "logp");
+	kx_softmax_out o = { .p = logp ? NULL : p, .logp = logp ? p : NULL };
+	double best = 1e30, sink = 0;
+	for (int pass = 0; pass < 5; pass++) {
+		double t0 = now();
+		for (size_t r = 0; r < rows; r++) {
+			kx_softmax_row(&c, x + r * n, n, -1, &o, work);
+			sink += p[r % n];
+		}
+		double t = (now() - t0) / rows;
+		if (t < best)
+			best = t;
+	}
+	printf("%.1f\n", best * 1e9);
+	fprintf(stderr, "(checksum %g)\n", sink);
+	return 0;
+}
