@@ -322,7 +322,7 @@ for seed in range(3):
     gs = [((X[i:i+64] @ W0.T - Y[i:i+64]).T @ X[i:i+64] / 64).tolist() for i in range(0, 512, 64)]
     print(json.dumps({"w0": W0.tolist(), "grads": gs}))' > "$BATS_TEST_TMPDIR/toy"
 	for m in lora-ga lora gaussian pissa; do
-		a=$([ $m = lora-ga ] && echo --scaling rslora)
+		a=; [ $m = lora-ga ] && a='--scaling rslora'
 		lora-init -m $m -r 4 $a --check -f check < "$BATS_TEST_TMPDIR/toy" | jq -c -s "[min_by(.check.cos_step), max_by(.check.cos_step)] | map(.check.cos_step)"
 	done > "$BATS_TEST_TMPDIR/cos"
 	# the spec's ranges, to the digits it prints (half a unit of the last digit)
