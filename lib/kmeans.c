@@ -202,9 +202,9 @@ static void sift_down(kx_km_cand *e, size_t n, size_t i)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && worse(&e[m], &e[l]))
+		if (l < n && worse(&e[l], &e[m]))
 			m = l;
-		if (r < n && worse(&e[m], &e[r]))
+		if (r < n && worse(&e[r], &e[m]))
 			m = r;
 		if (m == i)
 			return;
@@ -226,7 +226,7 @@ void kx_km_far_push(kx_km_far *f, double d2, long long row, long long from, cons
 		double *xr = f->xs + i * f->D;
 		memcpy(xr, x, f->D * sizeof *xr);
 		c.x = xr;
-		while (i > 0 && worse(&f->e[(i - 1) / 2], &c)) {   /* sift up: worst at the root */
+		while (i > 0 && worse(&c, &f->e[(i - 1) / 2])) {   /* sift up: worst at the root */
 			f->e[i] = f->e[(i - 1) / 2];
 			i = (i - 1) / 2;
 		}
