@@ -14,7 +14,7 @@
 
 size_t kx_entmax_work(size_t n)
 {
-	size_t own = 4 * n, sm = kx_softmax_work(n) + n;
+	size_t own = 6 * n, sm = kx_softmax_work(n) + n;
 	return own > sm ? own : sm;
 }
 
@@ -148,6 +148,18 @@ static double fy_loss(const double *x, const double *p, size_t n, long t, double
 	return py - (x[t] - M) / T + (1 - pa) / (alpha * (alpha - 1));
 }
 
+/* The rounding error of z = e ((x - M)/T), by error-free transformations:
+ * TwoSum for x - M, the exact remainder fma(-q, T, y) of the division, and
+ * fma for the product.  Needs no -ffast-math (which would fold it to 0). */
+static double low_part(double x, double M, double T, double e, double z)
+{
+	double y = x - M, bb = y - x;
+	double ey = (x - (y - bb)) + (-M - bb);      /* x - M = y + ey exactly */
+	double q = y / T;
+	double eq = (fma(-q, T, y) + ey) / T;         /* (x - M)/T = q + eq */
+	return fma(e, q, -z) + e * eq;                /* e (q + eq) = z + this */
+}
+
 /* ===== one row ============================================================ */
 
 int kx_entmax_row(const kx_entmax_cfg *c, const double *x, size_t n, long t,
@@ -156,10 +168,11 @@ int kx_entmax_row(const kx_entmax_cfg *c, const double *x, size_t n, long t,
 	if (c->alpha == 1)
 		return softmax_row(c, x, n, t, o, work);
 
-	/* work: z (n) the shifted row, zc (m) its finite entries, buf (m) the
-	 * threshold kernels' scratch, p (n) when the caller wants no p. */
-	double *z = work, *zc = work + n, *buf = work + 2 * n;
-	double *p = o->p ? o->p : work + 3 * n;
+	/* work: z (n) the shifted row and zl (n) its rounding errors, zc and zcl
+	 * (m) their finite entries, buf (m) the threshold kernels' scratch, p (n)
+	 * when the caller wants no p. */
+	double *z = work, *zl = work + n, *zc = work + 2 * n, *zcl = work + 3 * n;
+	double *buf = work + 4 * n, *p = o->p ? o->p : work + 5 * n;
 	int has_nan = 0, has_pinf = 0, all_minf = 1;
 	double M = -INFINITY;
 	for (size_t i = 0; i < n; i++) {
@@ -185,8 +198,11 @@ int kx_entmax_row(const kx_entmax_cfg *c, const double *x, size_t n, long t,
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		z[i] = e * ((x[i] - M) / T);
-		if (z[i] > -INFINITY)
+		zl[i] = z[i] > -INFINITY ? low_part(x[i], M, T, e, z[i]) : 0;
+		if (z[i] > -INFINITY) {
+			zcl[m] = zl[i];
 			zc[m++] = z[i];
+		}
 	}
 	int exact2 = c->alpha == 2, exact15 = c->alpha == 1.5 && r == 1;
 	/* --algo=sort with another alpha falls back to bisection (the command
@@ -195,7 +211,7 @@ int kx_entmax_row(const kx_entmax_cfg *c, const double *x, size_t n, long t,
 	double tau;
 	int steps = 0;
 	if (bisect) {
-		tau = kx_entmax_bisect(zc, m, z, n, e, r, c->iters, p, &steps);
+		tau = kx_entmax_bisect(zc, zcl, m, z, zl, n, e, r, c->iters, p, &steps);
 	} else {
 		/* an exact method finds the support; tau is then recomputed in closed
 		 * form on it (Condat's running tau drifts: 3.6e-12 on a ramp) */

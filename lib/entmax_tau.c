@@ -210,12 +210,16 @@ double kx_entmax_p(const double *z, size_t n, double e, double tau, double *p)
 	return s;
 }
 
-/* sum_i [z_i - tau]_+^(1/e) over the finite scores, entmax_bisect's f + r */
-static double mass_tau(const double *zc, size_t m, double inv, double tau)
+/* sum_i [z_i - tau]_+^(1/e) over the finite scores, entmax_bisect's f + r;
+ * with zl (the rounding errors of z, or NULL) the difference is
+ * (z_i - tau) + zl_i, exact to an ulp of itself near the threshold. */
+static double mass_tau(const double *zc, const double *zl, size_t m, double inv, double tau)
 {
 	double s = 0;
 	for (size_t i = 0; i < m; i++) {
 		double d = zc[i] - tau;
+		if (zl)
+			d += zl[i];
 		if (d > 0)
 			s += pow(d, inv);
 	}
@@ -237,26 +241,69 @@ static double mass_w(const double *zc, size_t m, double c, double inv, double w)
 	return s;
 }
 
-double kx_entmax_bisect(const double *zc, size_t m, const double *z, size_t n, double e,
-                        double r, long iters, double *p, int *steps)
+double kx_entmax_bisect(const double *zc, const double *zcl, size_t m, const double *z,
+                        const double *zl, size_t n, double e, double r, long iters, double *p,
+                        int *steps)
 {
-	/* zc: (m) finite scores searched; z: (n) the row; p: (n) output, sum r. */
+	/* zc, zcl: (m) finite scores searched and their rounding errors; z, zl:
+	 * (n) the row and its rounding errors; p: (n) output, sum r. */
 	double inv = 1 / e, tau, s;
 	int k = 0;
-	if (iters > 0) {
-		/* entmax_bisect exactly: sum >= r at lo, <= r at hi */
+	if (iters > 0 || e >= 1) {
+		/* entmax_bisect's iteration: sum >= r at lo, <= r at hi.  For e >= 1 it
+		 * is also the accurate one: an entry near the threshold has z_i - mid
+		 * exact (z_i and mid are within a factor 2), and the power 1/e <= 1
+		 * does not magnify the rounding of the large differences.  Converged,
+		 * it also adds the rounding errors of z: for e > 1 the map is
+		 * ill-conditioned near the threshold (dp/dz = p^(2 - alpha)/e grows
+		 * without bound as p -> 0), so an ulp of z_i would cost 1e-13 at
+		 * alpha = 4 and 1e-8 at alpha = 7.  --iters N leaves them out, to
+		 * follow entmax_bisect bit for bit. */
+		const double *cl = iters > 0 ? NULL : zcl, *fl = iters > 0 ? NULL : zl;
 		double lo = -pow(r, e), hi = -pow(r / (double)n, e);
-		for (; k < iters; k++) {
+		for (; iters > 0 ? k < iters : 1; k++) {
 			double mid = (lo + hi) / 2;
-			if (mass_tau(zc, m, inv, mid) - r >= 0)
+			if (iters <= 0 && (mid <= lo || mid >= hi))
+				break;
+			if (mass_tau(zc, cl, m, inv, mid) - r >= 0)
 				lo = mid;
 			else
 				hi = mid;
 		}
 		tau = lo;
-		s = kx_entmax_p(z, n, e, tau, p);
+		if (iters <= 0) {
+			/* The bracket ends at adjacent doubles, but the root lies between
+			 * them, and an entry with tiny d_i = z_i - tau feels that gap
+			 * magnified.  One Newton step on the compensated differences
+			 * gives tau + delta to about twice the precision:
+			 * f = sum d^(1/e) - r, f' = -(1/e) sum d^(1/e - 1), delta = f/|f'|. */
+			double f = -r, fp = 0, delta = 0;
+			for (size_t i = 0; i < m; i++) {
+				double d = (zc[i] - tau) + (cl ? cl[i] : 0);
+				if (d > 0) {
+					double q = pow(d, inv);
+					f += q;
+					fp += q / d;
+				}
+			}
+			if (fp > 0 && isfinite(f / fp))
+				delta = f / (fp * inv);
+			s = 0;
+			for (size_t i = 0; i < n; i++) {
+				double d = ((z[i] - tau) + (fl ? fl[i] : 0)) - delta;
+				p[i] = d > 0 ? pow(d, inv) : 0;
+				s += p[i];
+			}
+			tau += delta;
+		} else {
+			s = kx_entmax_p(z, n, e, tau, p);
+		}
 	} else {
-		/* tau = c (w - 1), c = r^e: w in [0, 1 - n^-e] is the same bracket */
+		/* e < 1: tau = c (w - 1), c = r^e; w in [0, 1 - n^-e] is the same
+		 * bracket.  The power 1/e > 1 magnifies the rounding of z_i - tau
+		 * (~2^-53 near tau = -c) by 1/e; u_i - w has only the rounding of two
+		 * small numbers.  Entries near the threshold have p <= 2^(-1/e) and
+		 * lose at most ~1e-16 absolute. */
 		double c = pow(r, e), lo = 0, hi = -expm1(-e * log((double)n));
 		for (;; k++) {
 			double mid = (lo + hi) / 2;
