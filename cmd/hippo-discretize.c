@@ -470,6 +470,13 @@ typedef struct {
 	double seconds;
 } run_stats;
 
+/* What came before the message is out before it (as kx_filter does). */
+static void flush_out(kx_out *o, int open)
+{
+	if (open)
+		fflush(o->f);
+}
+
 static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *st)
 {
 	size_t N = c->sys.N;
@@ -483,6 +490,7 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 	} else if (!c->npy) {
 		kx_out_open(&out, com, c->out_fmt);
 	}
+	int out_open = !c->npy, stopped = 0;
 	c->out = &out;
 	kx_rec rec = { 0 };
 	saved_rec last = { 0 };
@@ -501,9 +509,12 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 		if (got < 0 || sample_of(&rec, c->key, &u, err, sizeof err) < 0) {
 			st->bad++;
 			status = 1;
+			flush_out(&out, out_open);
 			kx_error("%s: %s", kx_rec_where(&rec, where, sizeof where), err);
-			if (!com->keep_going)
+			if (!com->keep_going) {
+				stopped = 1;
 				break;
+			}
 			continue;
 		}
 		int info = advance(c, u);
@@ -523,6 +534,7 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 				write_state(c, &out, &rec, k, use_nw ? &nw : NULL);
 			else if (c->mode == MODE_FINAL && !c->npy)
 				write_state(c, &out, NULL, k, NULL);
+			flush_out(&out, out_open);
 			int unstable = c->method == M_FORWARD || (c->method == M_GBT && c->alpha < 0.5);
 			kx_error("%s: state became non-finite at step %.0f%s",
 			         kx_rec_where(&rec, where, sizeof where), k,
@@ -549,10 +561,10 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 	}
 	kx_progress_done();
 	st->seconds = now() - t0;
-	if (c->mode == MODE_RUN && pending)
+	if (c->mode == MODE_RUN && pending && !stopped)
 		write_state(c, &out, last.valid ? &last.rec : NULL, c->nsamples - 1,
 		            use_nw ? &nw : NULL);
-	if (c->mode == MODE_FINAL && !fatal) {
+	if (c->mode == MODE_FINAL && !fatal && !stopped) {
 		state_out(c);       /* the zero state on empty input */
 		if (c->npy) {
 			size_t sh[1] = { N };
@@ -562,8 +574,9 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 			write_state(c, &out, NULL, c->nsamples - 1, NULL);
 		}
 	}
-	if (c->mode == MODE_ROUNDTRIP && !fatal && !(status && !com->keep_going)) {
+	if (c->mode == MODE_ROUNDTRIP && !fatal && !stopped) {
 		if (nus == 0) {
+			flush_out(&out, out_open);
 			kx_error("roundtrip needs at least one sample");
 			status = 1;
 		} else {
