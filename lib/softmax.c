@@ -46,26 +46,29 @@ KX_CLONES static double sum4(const double *e, size_t n)
 }
 
 /* The max of x (n) in four lanes, and *finite = 0 when some entry is NaN or
- * infinite ((x - x) * 0 is NaN exactly then; the caller looks closer). */
+ * infinite (x * 0 is NaN exactly then; the caller looks closer). */
 KX_CLONES static double max_check(const double *x, size_t n, int *finite)
 {
-	double m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY, c = 0;
+	double m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY;
+	double c0 = 0, c1 = 0, c2 = 0, c3 = 0;
 	size_t i = 0;
 	for (; i + 4 <= n; i += 4) {
 		m0 = x[i] > m0 ? x[i] : m0;
 		m1 = x[i + 1] > m1 ? x[i + 1] : m1;
 		m2 = x[i + 2] > m2 ? x[i + 2] : m2;
 		m3 = x[i + 3] > m3 ? x[i + 3] : m3;
-		c += (x[i] - x[i]) * 0 + (x[i + 1] - x[i + 1]) * 0 + (x[i + 2] - x[i + 2]) * 0 +
-		     (x[i + 3] - x[i + 3]) * 0;
+		c0 += x[i] * 0;
+		c1 += x[i + 1] * 0;
+		c2 += x[i + 2] * 0;
+		c3 += x[i + 3] * 0;
 	}
 	for (; i < n; i++) {
 		m0 = x[i] > m0 ? x[i] : m0;
-		c += (x[i] - x[i]) * 0;
+		c0 += x[i] * 0;
 	}
 	m0 = m1 > m0 ? m1 : m0;
 	m2 = m3 > m2 ? m3 : m2;
-	*finite = c == 0;
+	*finite = (c0 + c1) + (c2 + c3) == 0;
 	return m2 > m0 ? m2 : m0;
 }
 
@@ -115,6 +118,8 @@ KX_CLONES static norm_t plain(const double *x, size_t n, double M, double T, dou
 	e[jstar] = 0;
 	double others = sum4(e, n);
 	e[jstar] = 1;
+	/* p = e / S, correctly rounded given e (torch multiplies by 1/S, one
+	 * rounding more) */
 	double S = 1 + others;
 	if (p)
 		for (size_t i = 0; i < n; i++)
