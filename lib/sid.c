@@ -97,13 +97,19 @@ void sid_log_vec(size_t dim, const double *x, double *out)
 
 /* ===== noise levels ===== */
 
+/* The ramp with its two roots A, Bm computed once per batch (the same
+ * values sid_karras_sigma computes: pow is a function of its arguments). */
+static double karras(const sid_config *c, double A, double Bm, double u)
+{
+	double t = (u * (double)c->tmax) / 1000;
+	return pow(A + (1 - t) * (Bm - A), c->rho);
+}
+
 double sid_karras_sigma(const sid_config *c, double u)
 {
 	/* The official generator_loss: t = rand*tmax/1000, the Karras ramp at 1 - t.
 	 * pow() for the 1/rho roots and the rho-th power, as the code's ** does. */
-	double t = (u * (double)c->tmax) / 1000;
-	double A = pow(c->sigma_max, 1 / c->rho), Bm = pow(c->sigma_min, 1 / c->rho);
-	return pow(A + (1 - t) * (Bm - A), c->rho);
+	return karras(c, pow(c->sigma_max, 1 / c->rho), pow(c->sigma_min, 1 / c->rho), u);
 }
 
 double sid_fake_sigma(const sid_config *c, double n)
@@ -177,10 +183,10 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
 }
 
 void sid_fake_batch(const sid_config *c, size_t D, size_t B, const double *m, const double *s,
-                    const double *mf, const double *u, const double *z, const double *sigma,
+                    const double *mf, const double *v, const double *z, const double *sigma,
                     const double *eps, double *loss, double *gmf, double *gu)
 {
-	/* m, s, mf, u: (D,); z, eps: (B, D); sigma: (B,); gmf, gu: (D,) out.
+	/* m, s, mf, v: (D,), v = exp(2u); z, eps: (B, D); sigma: (B,); gmf, gu: (D,) out.
 	 * EDM weight lambda = (sigma^2 + sigma_d^2)/(sigma sigma_d)^2; the target
 	 * x_g is a constant (the generator runs without gradient here);
 	 * dc/du = 2c(1 - c) because c = v/(v + sigma^2) and dv/du = 2v. */
@@ -194,7 +200,7 @@ void sid_fake_batch(const sid_config *c, size_t D, size_t B, const double *m, co
 		double ee = 0;
 		for (size_t i = 0; i < D; i++) {
 			double xg = m[i] + s[i] * z_b[i], xt = xg + sg * eps_b[i];
-			double v = exp(2 * u[i]), cc = v / (v + sg2);
+			double cc = v[i] / (v[i] + sg2);
 			double e = mf[i] + cc * (xt - mf[i]) - xg;
 			ee += e * e;
 			gmf[i] += 2 * lam * e * (1 - cc);
@@ -281,12 +287,13 @@ void sid_iterate(sid_state *st, double *work, sid_step_out *out)
 			v[i] = st->gen_scale[i] * st->gen_scale[i];
 	} else {
 		for (long long k = 0; k < c->fake_steps; k++) {
+			for (size_t i = 0; i < D; i++)
+				v[i] = exp(2 * st->fake_logstd[i]);
 			draw_normals(g, z, B * D);
 			for (size_t b = 0; b < B; b++)
 				sigma[b] = sid_fake_sigma(c, kx_rng_normal(g));
 			draw_normals(g, eps, B * D);
-			sid_fake_batch(c, D, B, st->gen_mean, st->gen_scale, st->fake_mean, st->fake_logstd,
-			               z, sigma, eps, &out->loss_fake, out->fake_grad_mean,
+			sid_fake_batch(c, D, B, st->gen_mean, st->gen_scale, st->fake_mean, v, z, sigma, eps, &out->loss_fake, out->fake_grad_mean,
 			               out->fake_grad_logstd);
 			sid_update(c, D, c->fake_lr, &st->opt_fake, st->fake_mean, st->fake_logstd,
 			           out->fake_grad_mean, out->fake_grad_logstd);
@@ -297,8 +304,9 @@ void sid_iterate(sid_state *st, double *work, sid_step_out *out)
 	}
 
 	draw_normals(g, z, B * D);
+	double A = pow(c->sigma_max, 1 / c->rho), Bm = pow(c->sigma_min, 1 / c->rho);
 	for (size_t b = 0; b < B; b++)
-		sigma[b] = sid_karras_sigma(c, kx_rng_uniform(g));
+		sigma[b] = karras(c, A, Bm, kx_rng_uniform(g));
 	draw_normals(g, eps, B * D);
 	sid_gen_batch(c, D, B, st->data_mean, st->data_std, st->gen_mean, st->gen_scale,
 	              st->fake_mean, v, z, sigma, eps, &out->loss_gen, &out->l1, &out->l2,

@@ -109,10 +109,11 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
                    double *loss, double *l1, double *l2, double *gm, double *gs);
 
 /* Batch mean of the fake-score loss lambda(sigma) |f_psi(x_t) - x_g|^2 and
- * its gradient at psi = (mf, u).  z, eps: (B, D); sigma: (B,).
- * Outputs: *loss; gmf, gu: (D,) gradients with respect to m_f and u. */
+ * its gradient at psi = (mf, u), given v = exp(2u) (D,).  z, eps: (B, D);
+ * sigma: (B,).  Outputs: *loss; gmf, gu: (D,) gradients with respect to m_f
+ * and u (through dc/du = 2c(1 - c), so u itself is not needed). */
 void sid_fake_batch(const sid_config *c, size_t D, size_t B, const double *m, const double *s,
-                    const double *mf, const double *u, const double *z, const double *sigma,
+                    const double *mf, const double *v, const double *z, const double *sigma,
                     const double *eps, double *loss, double *gmf, double *gu);
 
 /* One Adam (PyTorch's formula, sid.md §5.3) or SGD update of two parameter

@@ -275,16 +275,17 @@ static void test_fake_fd(void)
 	batch bt;
 	draw(&bt, &g, D, B, 1, &c);
 	double m[2] = { 0.3, 0.2 }, s[2] = { 0.9, -0.4 }, mf[2] = { 0.5, -0.1 }, u[2] = { -0.3, 0.2 };
-	double L, gmf[2], gu[2], t1[2], t2[2];
-	sid_fake_batch(&c, D, B, m, s, mf, u, bt.z, bt.sigma, bt.eps, &L, gmf, gu);
+	double L, gmf[2], gu[2], t1[2], t2[2], v[2];
+#define VOF(u) (v[0] = exp(2 * (u)[0]), v[1] = exp(2 * (u)[1]), v)
+	sid_fake_batch(&c, D, B, m, s, mf, VOF(u), bt.z, bt.sigma, bt.eps, &L, gmf, gu);
 	double worst_fd = 0, worst_cs = 0;
 	for (int which = 0; which < 2; which++)
 		for (size_t i = 0; i < D; i++) {
 			double *p = which ? u : mf, keep = p[i], h = 1e-6, lp, lm;
 			p[i] = keep + h;
-			sid_fake_batch(&c, D, B, m, s, mf, u, bt.z, bt.sigma, bt.eps, &lp, t1, t2);
+			sid_fake_batch(&c, D, B, m, s, mf, VOF(u), bt.z, bt.sigma, bt.eps, &lp, t1, t2);
 			p[i] = keep - h;
-			sid_fake_batch(&c, D, B, m, s, mf, u, bt.z, bt.sigma, bt.eps, &lm, t1, t2);
+			sid_fake_batch(&c, D, B, m, s, mf, VOF(u), bt.z, bt.sigma, bt.eps, &lm, t1, t2);
 			p[i] = keep;
 			double hand = which ? gu[i] : gmf[i];
 			worst_fd = fmax(worst_fd, relerr(hand, (lp - lm) / (2 * h)));
