@@ -479,7 +479,8 @@ int main(int argc, char **argv)
 			                : nfiles > 1 ? "input" : "stdin";
 			kx_die("%s: no %sinput records", src, bad ? "good " : "");
 		}
-		S = (kx_attn_samples){ st.s, st.off, st.T, st.n };
+		kx_attn_to_gaps(st.s, st.off, st.T, 0);
+		S = (kx_attn_samples){ st.s, st.off, st.T, 0, 1 };
 	} else if (!approx_only) {
 		size_t n = (size_t)N, d = (size_t)D;
 		st.s = kx_malloc((size_t)T * n * sizeof *st.s);
@@ -490,7 +491,8 @@ int main(int argc, char **argv)
 			kx_progress("sampling %lld/%lld", t, T);
 			kx_attn_sample(&g, dist, d, n, st.work, st.s + (size_t)t * n);
 		}
-		S = (kx_attn_samples){ st.s, NULL, (size_t)T, n };
+		kx_attn_to_gaps(st.s, NULL, (size_t)T, n);
+		S = (kx_attn_samples){ st.s, NULL, (size_t)T, n - 1, 1 };
 	}
 
 	/* What is known about the samples: n, d, the kind of approximation. */

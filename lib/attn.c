@@ -33,6 +33,45 @@ double kx_attn_objective(const double *s, size_t n, double alpha)
 	return alpha * (2 * r + r * r - r2) / ((1 + r) * (1 + r));
 }
 
+double kx_attn_objective_gaps(const double *g, size_t m, double alpha)
+{
+	/* g: (m,) gaps s_i - s_j <= 0 to the first maximum j, in index order: the
+	 * same products alpha * (s_i - s_j) and sums as kx_attn_objective. */
+	if (alpha == 0 || m == 0)
+		return 0;
+	double r = 0, r2 = 0;
+	for (size_t i = 0; i < m; i++) {
+		double e = exp(alpha * g[i]);
+		r += e;
+		r2 += e * e;
+	}
+	return alpha * (2 * r + r * r - r2) / ((1 + r) * (1 + r));
+}
+
+void kx_attn_to_gaps(double *s, size_t *off, size_t T, size_t n)
+{
+	/* Sample t moves from [b, e) to [b - t, e - t - 1): every write lands at or
+	 * before the value it replaces, which has been read already. */
+	size_t w = 0;
+	for (size_t t = 0; t < T; t++) {
+		size_t b = off ? off[t] : t * n, e = off ? off[t + 1] : (t + 1) * n;
+		if (off)
+			off[t] = w;
+		if (e == b)
+			continue;
+		size_t j = b;
+		for (size_t i = b + 1; i < e; i++)
+			if (s[i] > s[j])
+				j = i;
+		double sj = s[j];
+		for (size_t i = b; i < e; i++)
+			if (i != j)
+				s[w++] = s[i] - sj;
+	}
+	if (off)
+		off[T] = w;
+}
+
 /* ===== statistics over samples (4.3) ================================== */
 
 static int cmp_double(const void *a, const void *b)
@@ -50,7 +89,7 @@ void kx_attn_eval(const kx_attn_samples *S, double alpha, int want_median, doubl
 	for (size_t t = 0; t < T; t++) {
 		const double *s_t = S->off ? S->s + S->off[t] : S->s + t * S->n;
 		size_t n_t = S->off ? S->off[t + 1] - S->off[t] : S->n;
-		work[t] = kx_attn_objective(s_t, n_t, alpha);
+		work[t] = S->gaps ? kx_attn_objective_gaps(s_t, n_t, alpha) : kx_attn_objective(s_t, n_t, alpha);
 		sum += work[t];
 	}
 	double mean = sum / (double)T, ss = 0;

@@ -37,13 +37,25 @@ double kx_attn_objective(const double *s, size_t n, double alpha);
 /* ===== statistics over samples (4.3) ================================== */
 
 /* T score vectors.  Sample t is s[off[t] .. off[t+1]) when off is non-NULL
- * (lengths may differ), else s[t*n .. (t+1)*n).  Borrowed pointers. */
+ * (lengths may differ), else s[t*n .. (t+1)*n).  With gaps set, each sample
+ * holds instead its gaps s_i - s_j to its first maximum j, for i != j in index
+ * order (one value fewer: kx_attn_to_gaps).  Borrowed pointers. */
 typedef struct kx_attn_samples {
-	const double *s;      /* all scores, sample after sample */
-	const size_t *off;    /* (T+1,) offsets, or NULL: every sample has n scores */
+	const double *s;      /* all scores (or gaps), sample after sample */
+	const size_t *off;    /* (T+1,) offsets, or NULL: every sample has n values */
 	size_t T;             /* number of samples, >= 1 */
-	size_t n;             /* scores per sample when off is NULL */
+	size_t n;             /* values per sample when off is NULL */
+	int gaps;             /* 1: the values are gaps (kx_attn_to_gaps) */
 } kx_attn_samples;
+
+/* Rewrite T samples of scores in place as their gaps to the first maximum, so
+ * that every later evaluation skips the search for the maximum:  s (in place,
+ * the total shrinks by T values), off (T+1, in place, or NULL with n the common
+ * length, which becomes n - 1).  The objective of the gaps is bit for bit the
+ * objective of the scores. */
+void kx_attn_to_gaps(double *s, size_t *off, size_t T, size_t n);
+/* The objective from gaps g: (m,) = s_i - s_j, i != j (m = n - 1). */
+double kx_attn_objective_gaps(const double *g, size_t m, double alpha);
 
 typedef struct kx_attn_point {
 	double mean;          /* sequential sum in sample order / T */

@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "tap.h"
 #include "attn.h"
 #include "rng.h"
@@ -140,7 +141,7 @@ int main(void)
 
 	/* ----- statistics (4.3) ----- */
 	double samp[] = { 0.5, -1, 2, 0,   0.1, 0.2, 0.3, 0.4,   3, 0, 0, 0 };
-	kx_attn_samples S = { samp, NULL, 3, 4 };
+	kx_attn_samples S = { samp, NULL, 3, 4, 0 };
 	double w3[3], v[3];
 	kx_attn_point pt;
 	kx_attn_eval(&S, 1.5, 1, w3, &pt);
@@ -153,12 +154,52 @@ int main(void)
 	tap_near(pt.se, sqrt(var / 3), 1e-12, 0, "standard error of the mean");
 	tap_near(pt.median, med, 1e-12, 0, "median of three");
 	size_t off[] = { 0, 4, 8 };
-	kx_attn_samples S2 = { samp, off, 2, 0 };
+	kx_attn_samples S2 = { samp, off, 2, 0, 0 };
 	kx_attn_eval(&S2, 1.5, 1, w3, &pt);
 	tap_near(pt.median, (v[0] + v[1]) / 2, 1e-12, 0, "median of two is the midpoint (offsets form)");
-	kx_attn_samples S1 = { samp, NULL, 1, 4 };
+	kx_attn_samples S1 = { samp, NULL, 1, 4, 0 };
 	kx_attn_eval(&S1, 1.5, 0, w3, &pt);
 	tap_ok(isnan(pt.se) && isnan(pt.median), "T = 1: stderr is NaN; no median unless asked");
+
+	/* gaps: the same objective bit for bit, fixed length and offsets */
+	double gs[200 * 7];
+	size_t goff[201], glen = 0;
+	kx_rng_seed(&g, 11, 0);
+	for (int t = 0; t < 200; t++) {
+		goff[t] = glen;
+		size_t m = kx_rng_below(&g, 8);      /* 0..7 scores, ties included */
+		for (size_t i = 0; i < m; i++)
+			gs[glen++] = (double)kx_rng_below(&g, 4) + (t % 2 ? kx_rng_normal(&g) : 0);
+	}
+	goff[200] = glen;
+	double orig[200 * 7], ov[200], gv[200];
+	size_t ooff[201];
+	memcpy(orig, gs, sizeof gs);
+	memcpy(ooff, goff, sizeof goff);
+	kx_attn_to_gaps(gs, goff, 200, 0);
+	kx_attn_samples Sg = { gs, goff, 200, 0, 1 }, So = { orig, ooff, 200, 0, 0 };
+	size_t nonempty = 0;
+	for (int t = 0; t < 200; t++)
+		nonempty += ooff[t + 1] > ooff[t];
+	ok = goff[200] == glen - nonempty;
+	for (double a = 0; a < 30; a += 0.7) {
+		kx_attn_point p1, p2;
+		kx_attn_eval(&So, a, 1, ov, &p1);
+		kx_attn_eval(&Sg, a, 1, gv, &p2);
+		ok &= memcmp(&p1, &p2, sizeof p1) == 0 || (isnan(p1.se) && p1.mean == p2.mean && p1.median == p2.median);
+		for (int t = 0; t < 200; t++)
+			ok &= kx_attn_objective(orig + ooff[t], ooff[t + 1] - ooff[t], a) ==
+			      kx_attn_objective_gaps(gs + goff[t], goff[t + 1] - goff[t], a);
+	}
+	tap_ok(ok, "gaps give the objective and its statistics bit for bit (ragged samples, ties, empty)");
+	double fx2[12] = { 0.3, -0.2, 0.9, 1, 1, 0, 2, 5, -1, 0, 0, 0 };
+	double fo[12];
+	memcpy(fo, fx2, sizeof fx2);
+	kx_attn_to_gaps(fx2, NULL, 4, 3);
+	ok = 1;
+	for (int t = 0; t < 4; t++)
+		ok &= kx_attn_objective(fo + 3 * t, 3, 2.5) == kx_attn_objective_gaps(fx2 + 2 * t, 2, 2.5);
+	tap_ok(ok && fx2[0] == 0.3 - 0.9 && fx2[2] == 0 && fx2[3] == -1, "gaps of fixed-length samples skip the first maximum");
 
 	/* ----- grid, argmax, golden section (4.5) ----- */
 	double grid[81];
