@@ -339,6 +339,7 @@ static int read_loop(ctx_t *c, kx_reader *rd, rows_fn flush, int keep_recs)
 			continue;
 		}
 		flush(c);               /* every earlier record is written first */
+		fflush(c->out.f);       /* and reaches the output before the message */
 		kx_error("%s: %s", kx_rec_where(in, where, sizeof where), err);
 		status = 1;
 		if (!c->com->keep_going)
