@@ -74,7 +74,7 @@ uninstall:
 	rm -f $(DESTDIR)$(MANPREFIX)/man7/kexue-tools.7
 
 clean-objs:
-	rm -rf build build-san bin
+	rm -rf build build-san build-fuzz bin
 
 clean: clean-objs
 	rm -rf examples/out bench/out tests/out
@@ -85,3 +85,22 @@ clean: clean-objs
 $(B)/bench/kernel: bench/kernel.c $(B)/libkexue.a $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(B)/libkexue.a $(LDLIBS)
+
+# libFuzzer builds of the harnesses (clang, ASan, UBSan), run for FUZZ_SECONDS
+# each over tests/fuzz/corpus/NAME, which grows with what they find.
+FUZZ_SECONDS ?= 60
+FUZZCC ?= clang
+fuzz: deps-fuzz
+	@mkdir -p build-fuzz/lib
+	@for f in $(LIBSRC); do $(FUZZCC) $(WARN) $(FPFLAGS) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	    -c $$f -o build-fuzz/lib/$$(basename $$f .c).o || exit 1; done
+	@ar rcs build-fuzz/libkexue.a build-fuzz/lib/*.o
+	@for h in $(FUZZSRC); do n=$$(basename $$h .c); \
+	    $(FUZZCC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$h build-fuzz/libkexue.a $(LDLIBS) || exit 1; done
+	@for h in $(FUZZSRC); do n=$$(basename $$h .c); c=tests/fuzz/corpus/$${n#fuzz_}; mkdir -p $$c; \
+	    echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
+	    build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=tests/fuzz/crashes/ $$c 2>&1 | tail -2; done
+
+deps-fuzz:
+	@scripts/install-deps fuzz
+.PHONY: fuzz deps-fuzz

@@ -197,6 +197,8 @@ typedef struct kx_reader kx_reader;
  * TEXT, F32 or F64; dim: values per raw record (>= 1).  A file that cannot be
  * opened is reported when it is reached (exit 1). */
 kx_reader *kx_reader_open(int fmt, size_t dim, int nfiles, char **files);
+/* The same over one stream the caller owns (and closes), named name in messages. */
+kx_reader *kx_reader_open_stream(int fmt, size_t dim, FILE *f, const char *name);
 /* The format of the stream: resolves auto by peeking at the first non-blank
  * byte ([ or { json, anything else text; json on empty input). */
 int kx_reader_format(kx_reader *r);

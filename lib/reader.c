@@ -27,6 +27,7 @@ struct kx_reader {
 	int pending;          /* a line read ahead by kx_reader_format */
 	kx_buf sub;           /* the line with bare NaN tokens quoted, for cJSON */
 	unsigned char *raw;   /* one raw record */
+	int borrowed;         /* f belongs to the caller (kx_reader_open_stream) */
 };
 
 kx_reader *kx_reader_open(int fmt, size_t dim, int nfiles, char **files)
@@ -43,10 +44,21 @@ kx_reader *kx_reader_open(int fmt, size_t dim, int nfiles, char **files)
 	return r;
 }
 
+kx_reader *kx_reader_open_stream(int fmt, size_t dim, FILE *f, const char *name)
+{
+	kx_reader *r = kx_reader_open(fmt, dim, 0, NULL);
+	r->f = f;
+	r->src = name;
+	r->cur = 0;
+	r->nfiles = 1;
+	r->borrowed = 1;
+	return r;
+}
+
 /* Open the next operand; 0 when there is none left. */
 static int next_file(kx_reader *r)
 {
-	if (r->f && r->f != stdin)
+	if (r->f && r->f != stdin && !r->borrowed)
 		fclose(r->f);
 	r->f = NULL;
 	if (++r->cur >= r->nfiles)
@@ -398,7 +410,7 @@ void kx_reader_close(kx_reader *r)
 {
 	if (!r)
 		return;
-	if (r->f && r->f != stdin)
+	if (r->f && r->f != stdin && !r->borrowed)
 		fclose(r->f);
 	free(r->lbuf);
 	free(r->raw);
