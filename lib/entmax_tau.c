@@ -9,14 +9,58 @@
  * entries included.  e = alpha - 1 > 0, r > 0 the radius.
  */
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stddef.h>
 #include "entmax.h"
 
-static int descending(const void *a, const void *b)
+/* Sort (n,) finite doubles in descending order: quicksort with a median-of-3
+ * pivot and Hoare's partition (which splits runs of equal keys evenly),
+ * recursing into the smaller part, insertion sort below 24 elements.  About
+ * 3 times faster than qsort's indirect comparisons. */
+static void sort_desc(double *a, size_t n)
 {
-	double u = *(const double *)a, v = *(const double *)b;
-	return (u < v) - (u > v);
+	while (n > 24) {
+		double x = a[0], y = a[n / 2], z = a[n - 1];
+		double piv = x > y ? (y > z ? y : x > z ? z : x) : (x > z ? x : y > z ? z : y);
+		ptrdiff_t i = -1, j = (ptrdiff_t)n;
+		for (;;) {
+			do i++; while (a[i] > piv);
+			do j--; while (a[j] < piv);
+			if (i >= j)
+				break;
+			double t = a[i];
+			a[i] = a[j];
+			a[j] = t;
+		}
+		size_t left = (size_t)j + 1;       /* a[0, left) >= piv >= a[left, n) */
+		if (left < n - left) {
+			sort_desc(a, left);
+			a += left;
+			n -= left;
+		} else {
+			sort_desc(a + left, n - left);
+			n = left;
+		}
+	}
+	for (size_t k = 1; k < n; k++) {
+		double v = a[k];
+		size_t m = k;
+		for (; m > 0 && a[m - 1] < v; m--)
+			a[m] = a[m - 1];
+		a[m] = v;
+	}
+}
+
+/* Copy into buf the entries that can be in the support and return their
+ * count: with max z = 0, p_max = (-tau)^(1/e) <= r gives tau >= -r^e, so
+ * entries z <= lim = -r^e get p = 0 and change neither the count K nor tau.
+ * On typical rows this leaves a handful of entries to sort. */
+static size_t candidates(const double *z, size_t m, double lim, double *buf)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < m; i++)
+		if (z[i] > lim)
+			buf[c++] = z[i];
+	return c;
 }
 
 /* ===== alpha = 2 ========================================================= */
@@ -27,8 +71,8 @@ double kx_sparsemax_tau_sort(const double *z, size_t m, double r, double *buf)
 	 * K = #{k : r + k zs_k > S_k} (a prefix of 1..m in exact arithmetic; the
 	 * count is what the entmax package takes, so a rounding wobble cannot
 	 * leave a hole), tau = (S_K - r)/K. */
-	memcpy(buf, z, m * sizeof *buf);
-	qsort(buf, m, sizeof *buf, descending);
+	m = candidates(z, m, -r, buf);        /* the max (0 > -r) is always one */
+	sort_desc(buf, m);
 	double S = 0;
 	size_t K = 0;
 	for (size_t k = 1; k <= m; k++) {
@@ -131,8 +175,8 @@ double kx_entmax15_tau_sort(const double *z, size_t m, double *buf)
 	 * tau_k = mu_k - sqrt((1 - M2_k)/k), with Welford's running mean mu_k and
 	 * M2_k = sum (zs_i - mu_k)^2 (not E[z^2] - mu^2, which cancels).
 	 * K = #{k : tau_k <= zs_k} (the entmax package's rule), tau = tau_K. */
-	memcpy(buf, z, m * sizeof *buf);
-	qsort(buf, m, sizeof *buf, descending);
+	m = candidates(z, m, -1, buf);
+	sort_desc(buf, m);
 	double mean = 0, M2 = 0;
 	size_t K = 0;
 	for (size_t k = 1; k <= m; k++) {
