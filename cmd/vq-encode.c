@@ -334,7 +334,7 @@ static int read_loop(ctx_t *c, kx_reader *rd, rows_fn flush, int keep_recs)
 			}
 			push_rows(c, v, rows);
 			if (c->nx >= TILE || (keep_recs && (c->nq == QMAX || in->kind == KX_REC_OBJECT ||
-			                                    c->com->unbuffered)))
+			                                    c->out.unbuffered)))
 				flush(c);
 			continue;
 		}
