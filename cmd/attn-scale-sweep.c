@@ -111,6 +111,16 @@ typedef struct {
 	size_t wcap;
 } store_t;
 
+static void store_free(store_t *st)
+{
+	free(st->s);
+	free(st->off);
+	free(st->work);
+	kx_mat_free(&st->q);
+	kx_mat_free(&st->k);
+	kx_mat_free(&st->sc);
+}
+
 static void push_sample(store_t *st, const double *s, size_t n)
 {
 	if (st->ns + n > st->scap) {
@@ -472,8 +482,10 @@ int main(int argc, char **argv)
 		rd_opts ro = { n_given ? N : 0, com.dim, norm, com.key ? com.key : "scores" };
 		status = read_all(&st, &ro, &com, rd, &bad);
 		kx_reader_close(rd);
-		if (status && !com.keep_going)
+		if (status && !com.keep_going) {
+			store_free(&st);
 			return 1;
+		}
 		if (st.T == 0) {
 			const char *src = nfiles == 1 && strcmp(argv[optind], "-") ? argv[optind]
 			                : nfiles > 1 ? "input" : "stdin";
@@ -706,11 +718,6 @@ int main(int argc, char **argv)
 	free(grid);
 	free(vals);
 	free(ev.work);
-	free(st.s);
-	free(st.off);
-	free(st.work);
-	kx_mat_free(&st.q);
-	kx_mat_free(&st.k);
-	kx_mat_free(&st.sc);
+	store_free(&st);
 	return status;
 }
