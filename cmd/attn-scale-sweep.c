@@ -82,7 +82,7 @@ static double parse_alpha(const char *opt, const char *arg)
 }
 
 /* "2e+08" -> "2e8", for the limit message. */
-static void short_exp(char *buf, size_t n, double v)
+static void compact_sci(char *buf, size_t n, double v)
 {
 	char tmp[40], *o = buf;
 	snprintf(tmp, sizeof tmp, "%.3g", v);
@@ -465,7 +465,7 @@ int main(int argc, char **argv)
 	long long D = com.dim ? com.dim : 64;
 	if (!input && !approx_only && (double)T * (double)N > 1e8) {
 		char p[40];
-		short_exp(p, sizeof p, (double)T * (double)N);
+		compact_sci(p, sizeof p, (double)T * (double)N);
 		kx_usage_error("-S %lld with -n %lld would keep %s scores (limit 1e8); lower -S or -n", T, N, p);
 	}
 
@@ -519,7 +519,7 @@ int main(int argc, char **argv)
 		kind = KX_ATTN_KIND_NORMAL;
 	int has_approx = kind != KX_ATTN_KIND_NONE && n_known &&
 	                 (kind != KX_ATTN_KIND_COSINE || d_known);
-	/* scale = alpha * sfac: alpha/sqrt(d) where the scores are q.k/sqrt(d) */
+	/* scale = alpha * sfac: alpha times inv_sqrt_d for the q.k/sqrt-d kinds, else alpha */
 	int sqrtd_scores = input ? st.type == 1 && norm == KX_ATTN_NORM_SQRTD
 	                         : dist == KX_ATTN_DIST_NORMAL || dist == KX_ATTN_DIST_UNIFORM;
 	kx_attn_refs refs;
