@@ -282,7 +282,7 @@ static double now(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void print_stats(long long steps, const sid_state *st, const sid_metrics *m, double secs)
+static void print_stats(long long steps, long long step, const sid_metrics *m, double secs)
 {
 	char a[KX_NUMLEN], b[KX_NUMLEN], c[KX_NUMLEN];
 	const char *qa = m->dist.w2 - m->dist.w2 == 0 ? "" : "\"";
@@ -291,7 +291,7 @@ static void print_stats(long long steps, const sid_state *st, const sid_metrics 
 	kx_fmt_double(b, m->dist.fake_w2, 0);
 	kx_fmt_double(c, secs, 4);
 	fprintf(stderr, "{\"steps\":%lld,\"step\":%lld,\"w2\":%s%s%s,\"fake_w2\":%s%s%s,\"seconds\":%s}\n",
-	        steps, st->step, qa, a, qa, qb, b, qb, c);
+	        steps, step, qa, a, qa, qb, b, qb, c);
 }
 
 static void metrics_now(const sid_state *st, sid_metrics *m)
@@ -350,7 +350,7 @@ static int do_init(const kx_common *com, const initopts *io, const sid_config *c
 	write_state(&out, &st, &m);
 	kx_out_close(&out);
 	if (com->stats)
-		print_stats(0, &st, &m, now() - t0);
+		print_stats(0, st.step, &m, now() - t0);
 	sid_state_free(&st);
 	return 0;
 }
@@ -412,8 +412,8 @@ static int do_run(const kx_common *com, run *R, const char *path, long long nste
 			kx_out_close(&R->out);
 			kx_error("%s:%lld: step %lld: non-finite parameters (%s[%zu] = %s)", src, line,
 			         st.step, which, idx, b);
-			if (com->stats)
-				print_stats(k, &st, &m, now() - t0);
+			if (com->stats)    /* the last good step and its distances */
+				print_stats(k, st.step - 1, &m, now() - t0);
 			goto done;
 		}
 		m = (sid_metrics){ .step = st.step, .has_fake = so.has_fake, .has_gen = 1,
@@ -442,7 +442,7 @@ static int do_run(const kx_common *com, run *R, const char *path, long long nste
 		write_state(&R->out, &st, &m);
 	kx_out_close(&R->out);
 	if (com->stats)
-		print_stats(k, &st, &m, now() - t0);
+		print_stats(k, st.step, &m, now() - t0);
 	status = 0;
 done:
 	free(work);
