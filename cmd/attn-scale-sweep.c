@@ -460,7 +460,7 @@ int main(int argc, char **argv)
 	}
 	if (lo > hi)
 		kx_usage_error("--alpha-min %g is above --alpha-max %g", lo, hi);
-	if (logscale && lo <= 0)
+	if (logscale && lo <= 0 && !alpha_given)
 		kx_usage_error("a log grid needs --alpha-min > 0 (use --grid lin to start at 0)");
 	long long D = com.dim ? com.dim : 64;
 	if (!input && !approx_only && (double)T * (double)N > 1e8) {

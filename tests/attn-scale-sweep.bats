@@ -253,6 +253,9 @@ assert abs(v - $(jq .limit_large_alpha <<< "$sum")) < 1e-10, v"
 	[ "$(tail -n 1 <<< "$output" | jq -c '[.argmax_alpha, .argmax_at_boundary, .refined, .approx_argmax_alpha, .limit_large_alpha]')" = '[0.05,true,false,0,0]' ]
 	run attn-scale-sweep --dist scores -n 5 -S 3 --grid lin --alpha-min 0 --alpha-steps 3
 	[ "$(head -n 1 <<< "$output" | jq -c '[.alpha, .objective, .approx]')" = '[0,0,0]' ]
+	run attn-scale-sweep --dist scores -n 5 -S 3 --alpha 0
+	assert_success
+	[ "$(head -n 1 <<< "$output" | jq -c '[.alpha, .objective, .approx]')" = '[0,0,0]' ]
 }
 
 @test "attn-scale-sweep: the end of the grid is flagged with a warning, exit 0; -q silences it" {
