@@ -535,3 +535,17 @@ r = np.loadtxt('st')
 assert r[0, 1] > 10 and r[0, 1] == r[1, 1], r
 assert np.allclose(np.abs(r[0, 2:]), [0.5, 1], rtol=1e-9), r"
 }
+
+@test "sid-step: a --save failure, a write error and a closed pipe" {
+	sid-step --init -B 4 > s0
+	run sid-step -n 2 -f step --save nosuchdir/x.json s0
+	assert_failure 1
+	assert_line --index 0 "1"
+	assert_line --index 1 "2"
+	assert_line --index 2 --partial "sid-step: nosuchdir/x.json: cannot create a temporary file"
+	run sid-step -n 2 -o /dev/full s0
+	assert_failure 1
+	assert_output --partial "sid-step: write error on /dev/full"
+	run bash -c 'set -o pipefail; sid-step -n 100000 -q s0 | head -n 1 > /dev/null'
+	[ "$status" -eq 141 ]
+}
