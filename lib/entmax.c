@@ -150,7 +150,8 @@ static double fy_loss(const double *x, const double *p, size_t n, long t, double
 
 /* The rounding error of z = e ((x - M)/T), by error-free transformations:
  * TwoSum for x - M, the exact remainder fma(-q, T, y) of the division, and
- * fma for the product.  Needs no -ffast-math (which would fold it to 0). */
+ * fma for the product.  Compiled without value-changing optimisations
+ * (fast-math would fold it to 0). */
 static double low_part(double x, double M, double T, double e, double z)
 {
 	double y = x - M, bb = y - x;

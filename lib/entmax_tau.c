@@ -132,31 +132,42 @@ double kx_sparsemax_tau_condat(const double *z, size_t m, double r, double *buf)
 	return tau;
 }
 
-double kx_sparsemax_tau_closed(const double *z, size_t m, double r, double tau0)
+/* tau in closed form on S = {z > thr}, sums in index order: alpha = 2
+ * (quad = 0) (sum_S z - r)/|S|; alpha = 1.5 (quad = 1, r = 1)
+ * mean - sqrt(max((1 - M2)/|S|, 0)) with two-pass moments.  *c gets |S|. */
+static double tau_on(const double *z, size_t m, double r, double thr, int quad, size_t *c)
 {
-	/* z: (m) scores.  Michelot's shrinking from a superset of the support:
-	 * S = {z > thr}, tau = (sum_S z - r)/|S| summed in index order, entries of
-	 * S at or below tau leave, until none does.  For S containing the
-	 * support, tau(S) <= the true tau, so no support entry is ever dropped.
-	 * Starting a little below tau0 (1e-9 relative) makes the start set, and so
-	 * the bits of the result, the same whichever method gave tau0 (the sort
-	 * and Condat differ in the last digits; an entry equal to tau would
-	 * otherwise fall on either side). */
-	double thr = tau0 - 1e-9 * (1 + fabs(tau0)), tau = tau0;
+	double s = 0;
+	size_t k = 0;
+	for (size_t i = 0; i < m; i++)
+		if (z[i] > thr) {
+			s += z[i];
+			k++;
+		}
+	*c = k;
+	if (!quad || k == 0)
+		return (s - r) / (double)k;
+	double mean = s / (double)k, M2 = 0;
+	for (size_t i = 0; i < m; i++)
+		if (z[i] > thr)
+			M2 += (z[i] - mean) * (z[i] - mean);
+	double delta = (1 - M2) / (double)k;
+	return mean - sqrt(delta > 0 ? delta : 0);
+}
+
+/* Michelot's shrinking: S = {z > thr}, tau = tau_on(S), the entries of S at
+ * or below tau leave, until none does.  For alpha = 2 and S containing the
+ * support, tau(S) <= the true tau, so no support entry is ever dropped. */
+static double shrink(const double *z, size_t m, double r, double thr, int quad, double tau)
+{
 	for (int it = 0; it < 200; it++) {
-		double s = 0;
-		size_t c = 0;
-		for (size_t i = 0; i < m; i++)
-			if (z[i] > thr) {
-				s += z[i];
-				c++;
-			}
+		size_t c, above = 0;
+		double t = tau_on(z, m, r, thr, quad, &c);
 		if (c == 0)
 			return tau;
-		tau = (s - r) / (double)c;
+		tau = t;
 		if (!(tau > thr))
 			return tau;        /* S = {z > thr} is a subset of {z > tau}: stable */
-		size_t above = 0;
 		for (size_t i = 0; i < m; i++)
 			above += z[i] > tau;
 		if (above == c)
@@ -164,6 +175,15 @@ double kx_sparsemax_tau_closed(const double *z, size_t m, double r, double tau0)
 		thr = tau;
 	}
 	return tau;
+}
+
+double kx_sparsemax_tau_closed(const double *z, size_t m, double r, double tau0)
+{
+	/* z: (m) scores.  Starting a little below tau0 (1e-9 relative) makes the
+	 * start set, and so the bits of the result, the same whichever method
+	 * gave tau0 (the sort and Condat differ in the last digits, and an entry
+	 * equal to tau would otherwise fall on either side). */
+	return shrink(z, m, r, tau0 - 1e-9 * (1 + fabs(tau0)), 0, tau0);
 }
 
 /* ===== alpha = 1.5 ======================================================= */
@@ -193,35 +213,10 @@ double kx_entmax15_tau_sort(const double *z, size_t m, double *buf)
 
 double kx_entmax15_tau_closed(const double *z, size_t m, double tau0)
 {
-	/* z: (m) scores.  On S = {z > thr}: two-pass mean and M2 (index order),
-	 * tau = mean - sqrt(max((1 - M2)/|S|, 0)); shrink S as for alpha = 2. */
-	double thr = tau0, tau = tau0;
-	for (int it = 0; it < 64; it++) {
-		double s = 0;
-		size_t c = 0;
-		for (size_t i = 0; i < m; i++)
-			if (z[i] > thr) {
-				s += z[i];
-				c++;
-			}
-		if (c == 0)
-			return tau;
-		double mean = s / (double)c, M2 = 0;
-		for (size_t i = 0; i < m; i++)
-			if (z[i] > thr)
-				M2 += (z[i] - mean) * (z[i] - mean);
-		double delta = (1 - M2) / (double)c;
-		tau = mean - sqrt(delta > 0 ? delta : 0);
-		if (!(tau > thr))
-			return tau;
-		size_t above = 0;
-		for (size_t i = 0; i < m; i++)
-			above += z[i] > tau;
-		if (above == c)
-			return tau;
-		thr = tau;
-	}
-	return tau;
+	/* z: (m) scores.  From {z > tau0} itself: the closed form of a superset
+	 * of the support is not a lower bound here (the quadratic's root moves
+	 * either way), so Michelot's argument does not carry over. */
+	return shrink(z, m, 1, tau0, 1, tau0);
 }
 
 /* ===== any alpha: bisection ============================================== */
