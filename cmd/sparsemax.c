@@ -318,11 +318,8 @@ int main(int argc, char **argv)
 		kx_usage_error("--algo=sort needs alpha = 1.5 or 2 (use --algo=bisect)");
 	if (iters_given && c.cfg.algo == KX_EM_SORT)
 		kx_usage_error("--iters needs bisection, not --algo=sort");
-	if (iters_given && (a == 1 || (c.cfg.algo == KX_EM_AUTO && exact)))
-		kx_warn("--iters is ignored: alpha = %g is computed %s", a,
-		        a == 1 ? "in closed form (softmax)" : "exactly by sorting");
-	else
-		c.cfg.iters = (long)iters;
+	int iters_ignored = iters_given && (a == 1 || (c.cfg.algo == KX_EM_AUTO && exact));
+	c.cfg.iters = iters_ignored ? 0 : (long)iters;
 
 	choose_fields(&c, &com, flag);
 	int finite_T = c.cfg.T > 0 && !isinf(c.cfg.T);
@@ -350,6 +347,9 @@ int main(int argc, char **argv)
 	c.key = com.key ? com.key : "x";
 	c.dim = (size_t)com.dim;
 	c.cfg.fast = is_raw(com.in_fmt);    /* Condat's algorithm for alpha = 2 on the raw path */
+	if (iters_ignored)                  /* after every usage error: a warning, then the work */
+		kx_warn("--iters is ignored: alpha = %g is computed %s", a,
+		        a == 1 ? "in closed form (softmax)" : "exactly by sorting");
 
 	kx_reader *rd = kx_reader_open(com.in_fmt, is_raw(com.in_fmt) ? (size_t)(com.dim ? com.dim : 1) : 0,
 	                               argc - optind, argv + optind);
