@@ -247,7 +247,7 @@ static void flush_assign(ctx_t *c)
 {
 	if (c->nx) {
 		search(c);
-		for (size_t i = 0; i < c->nx; i++) {
+		for (size_t i = 0; (c->stats_only || c->com->stats) && i < c->nx; i++) {
 			long long k = c->idx[i * c->N];
 			if (kx_usage_add(&c->use, (uint64_t)k) < 0)
 				kx_die("out of memory");

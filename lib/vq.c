@@ -245,8 +245,6 @@ int kx_vq_search(const kx_vq_book *b, const double *X, size_t nx, size_t N, int 
 	cap = cls_min(cap, b->range);
 	if (cap == KX_VQ_F32 && (!(Gf = malloc(tq * K * sizeof *Gf)) || !(Xf = malloc(tq * D * sizeof *Xf))))
 		goto done;
-	if (cap != KX_VQ_DIRECT && !(G = malloc(tq * K * sizeof *G)))
-		goto done;
 
 	for (size_t q0 = 0; q0 < nx; q0 += tq) {
 		size_t n = nx - q0 < tq ? nx - q0 : tq;
@@ -277,36 +275,51 @@ int kx_vq_search(const kx_vq_book *b, const double *X, size_t nx, size_t N, int 
 				Xf[i] = (float)Xop[i];
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)K, (int)D, 1.0f,
 			            Xf, (int)D, b->Cf, (int)D, 0.0f, Gf, (int)K);
-			for (size_t i = 0; i < n * K; i++)
-				G[i] = Gf[i];
 			u = 0x1p-24;
 		} else {
+			if (!G && !(G = malloc(tq * K * sizeof *G)))
+				goto done;
 			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)K, (int)D, 1.0,
 			            Xop, (int)D, cos ? b->Ch : b->C, (int)D, 0.0, G, (int)K);
 			u = 0x1p-53;
 		}
 		for (size_t i = 0; i < n; i++) {
-			const double *x = X_t + i * D, *G_i = G + i * K;
+			const double *x = X_t + i * D;
 			/* fast distances: the norm expansion (faiss), accurate to a few
 			 * u * S; negative l2 values are harmless here because every
-			 * reported distance is recomputed below */
-			double S;
-			if (b->metric == KX_VQ_L2) {
-				for (size_t k = 0; k < K; k++)
-					drow[k] = b->nrm[k] - 2 * G_i[k] + xn[i];
-				S = xn[i] + b->smax;
-			} else if (b->metric == KX_VQ_IP) {
-				for (size_t k = 0; k < K; k++)
-					drow[k] = -G_i[k];
-				S = xn[i] * b->smax;
+			 * reported distance is recomputed below.  One pass, min fused. */
+			double S = b->metric == KX_VQ_L2 ? xn[i] + b->smax : b->metric == KX_VQ_IP ? xn[i] * b->smax : 1;
+			double m = INFINITY;
+			if (cls == KX_VQ_F32) {
+				const float *G_i = Gf + i * K;
+				if (b->metric == KX_VQ_L2)
+					for (size_t k = 0; k < K; k++) {
+						drow[k] = b->nrm[k] - 2 * (double)G_i[k] + xn[i];
+						m = drow[k] < m ? drow[k] : m;
+					}
+				else
+					for (size_t k = 0; k < K; k++) {
+						drow[k] = b->metric == KX_VQ_IP ? -(double)G_i[k] : 1 - (double)G_i[k];
+						m = drow[k] < m ? drow[k] : m;
+					}
 			} else {
-				for (size_t k = 0; k < K; k++)
-					drow[k] = 1 - G_i[k];
-				S = 1;
+				const double *G_i = G + i * K;
+				if (b->metric == KX_VQ_L2)
+					for (size_t k = 0; k < K; k++) {
+						drow[k] = b->nrm[k] - 2 * G_i[k] + xn[i];
+						m = drow[k] < m ? drow[k] : m;
+					}
+				else
+					for (size_t k = 0; k < K; k++) {
+						drow[k] = b->metric == KX_VQ_IP ? -G_i[k] : 1 - G_i[k];
+						m = drow[k] < m ? drow[k] : m;
+					}
 			}
+			if (N > 1)
+				m = nth_smallest(drow, K, N, drow + K);
 			/* 2.2: every true answer has d~ <= m~ + 2E, with E the forward
 			 * error of one fast distance; 8 (D + 4) u S is at least 2E */
-			double thr = nth_smallest(drow, K, N, drow + K) + 8.0 * ((double)D + 4) * u * S;
+			double thr = m + 8.0 * ((double)D + 4) * u * S;
 			size_t nc = 0;
 			for (size_t k = 0; k < K; k++)
 				if (drow[k] <= thr)
