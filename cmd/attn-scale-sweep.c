@@ -4,7 +4,7 @@
  * statistic of G = alpha (1 - sum p^2), refine its argmax by golden section,
  * and report the post's approximate optimum and the closed forms beside it.
  * Post: Su Jianlin, kexue.fm/archives/9812; spec: attn-scale.md.
- * Leaves out (later): raw score input (-i f32/f64), masked -inf scores.
+ * Leaves out (later): masked -inf scores.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -35,7 +35,7 @@ static const char help[] =
 "      --score-norm M   q/k to scores: sqrt-d (q.k/sqrt d), cos, none\n"
 "      --approx-only    only the post's approximation and the closed forms\n"
 "Fields (-f): alpha scale objective mean stderr median approx.\n"
-"Formats: json (default), text; raw f32/f64 with one -f field.\n"
+"Formats: json (default), text; raw f32/f64 (input: -n scores a record; output: one -f field).\n"
 "Common: -i -O -f --key -o -K -u --digits --strict-json -q --stats -h -V; see attn-scale-sweep(1).\n";
 
 enum { F_ALPHA, F_SCALE, F_OBJ, F_MEAN, F_SE, F_MEDIAN, F_APPROX, NF };
@@ -431,9 +431,9 @@ int main(int argc, char **argv)
 		kx_usage_error("--score-norm applies to q/k records: it needs --input");
 	if (!input && com.in_fmt != KX_FMT_AUTO)
 		kx_usage_error("-i %s needs --input (without it the program samples)", kx_fmt_name(com.in_fmt));
-	if (com.in_fmt == KX_FMT_F32 || com.in_fmt == KX_FMT_F64)
-		kx_usage_error("-i %s: raw score input is not implemented yet (use json or text)",
-		               kx_fmt_name(com.in_fmt));
+	int raw_in = com.in_fmt == KX_FMT_F32 || com.in_fmt == KX_FMT_F64;
+	if (raw_in && !n_given)
+		kx_usage_error("-i %s needs -n N, the number of scores in a raw record", kx_fmt_name(com.in_fmt));
 	if (alpha_given && (lo_given || hi_given || grid_opt))
 		kx_usage_error("--alpha gives one point; it does not go with --alpha-min, --alpha-max, "
 		               "--alpha-steps or --grid");
@@ -477,7 +477,7 @@ int main(int argc, char **argv)
 	kx_reader *rd = NULL;
 	int in_fmt = KX_FMT_JSON;
 	if (input) {
-		rd = kx_reader_open(com.in_fmt, 0, nfiles, argv + optind);
+		rd = kx_reader_open(com.in_fmt, raw_in ? (size_t)N : 0, nfiles, argv + optind);
 		in_fmt = kx_reader_format(rd);
 		rd_opts ro = { n_given ? N : 0, com.dim, norm, com.key ? com.key : "scores" };
 		status = read_all(&st, &ro, &com, rd, &bad);

@@ -300,6 +300,18 @@ assert abs(v - $(jq .limit_large_alpha <<< "$sum")) < 1e-10, v"
 assert abs((G(np.array([0.3,-0.2,0.9]), 1) + G(np.array([0.5,-1,2.]), 1)) / 2 - $a) < 1e-15"
 }
 
+@test "attn-scale-sweep: raw f64/f32 score input (-n scores a record) equals the JSON records" {
+	py "S = np.random.default_rng(3).standard_normal((20, 6)); S.tofile('$BATS_TEST_TMPDIR/s.f64'); S.astype(np.float32).tofile('$BATS_TEST_TMPDIR/s.f32')
+open('$BATS_TEST_TMPDIR/s.jsonl', 'w').write(''.join(json.dumps(r) + chr(10) for r in S.tolist()))
+open('$BATS_TEST_TMPDIR/s32.jsonl', 'w').write(''.join(json.dumps(r) + chr(10) for r in S.astype(np.float32).astype(float).tolist()))"
+	[ "$(attn-scale-sweep --input -i f64 -n 6 "$BATS_TEST_TMPDIR/s.f64")" = "$(attn-scale-sweep --input "$BATS_TEST_TMPDIR/s.jsonl")" ]
+	[ "$(attn-scale-sweep --input -i f32 -n 6 "$BATS_TEST_TMPDIR/s.f32")" = "$(attn-scale-sweep --input "$BATS_TEST_TMPDIR/s32.jsonl")" ]
+	head -c 100 "$BATS_TEST_TMPDIR/s.f64" > "$BATS_TEST_TMPDIR/part.f64"
+	run attn-scale-sweep --input -i f64 -n 6 "$BATS_TEST_TMPDIR/part.f64"
+	assert_failure 1
+	assert_output "attn-scale-sweep: $BATS_TEST_TMPDIR/part.f64: record 3: trailing partial record (4 of 48 bytes)"
+}
+
 @test "attn-scale-sweep: -O f64 and -O f32 carry one -f field of the point rows, no summary" {
 	attn-scale-sweep --dist scores -n 8 -S 10 -O f64 -f objective > "$BATS_TEST_TMPDIR/g.f64"
 	attn-scale-sweep --dist scores -n 8 -S 10 -O f32 -f objective > "$BATS_TEST_TMPDIR/g.f32"
@@ -373,7 +385,7 @@ usage_fails() {   # usage_fails MESSAGE-FRAGMENT ARGS...
 	usage_fails "-O: unknown output format" -O csv
 	usage_fails "-O u32: attn-scale-sweep has no index field" -O u32
 	usage_fails "-f: unknown field 'index'" -f index
-	usage_fails "-i f32: raw score input is not implemented yet" --input -i f32
+	usage_fails "-i f32 needs -n N, the number of scores in a raw record" --input -i f32
 }
 
 @test "attn-scale-sweep: -S times -n above 1e8 is a usage error with the spec's message" {
