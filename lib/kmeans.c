@@ -49,13 +49,10 @@ static int cell_add(kx_xcell *c, double x)
 	double *p = parts(c);
 	int i = 0;
 	for (int j = 0; j < c->n; j++) {
-		double y = p[j];
-		if (fabs(x) < fabs(y)) {
-			double t = x;
-			x = y;
-			y = t;
-		}
-		double hi = x + y, lo = y - (hi - x);   /* two-sum with |x| >= |y|: exact */
+		/* Knuth's two-sum: hi = fl(x + y), lo = the exact error, for any
+		 * magnitudes and without a branch (the same pair as fsum's
+		 * sorted fast two-sum) */
+		double y = p[j], hi = x + y, bp = hi - x, lo = (x - (hi - bp)) + (y - bp);
 		if (lo != 0)
 			p[i++] = lo;
 		x = hi;
