@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cJSON.h>
 #include "kx.h"
+#include "io_matstream.h"
 #include "lora.h"
 
 static const char help[] =
@@ -775,31 +776,40 @@ static int file_mode(ctx_t *c, kx_common *com, const char *w0path, char **grads,
 	double *acc = need(c, M_G, R * C);
 	memset(acc, 0, R * C * sizeof *acc);
 	for (int i = 0; i < ngrads; i++) {
-		if (kx_load_array(grads[i], in_fmt, is_raw(grads[i], in_fmt) ? C : 0, &a, err, sizeof err) < 0) {
+		kx_matstream ms;
+		if (kx_matstream_open(&ms, grads[i], in_fmt, C, err, sizeof err) < 0) {
 			kx_error("%s: %s", grads[i], err);
 			return 1;
 		}
-		int ok = a.size > 0 && a.size % (R * C) == 0 &&
-		         (a.ndim == 3 ? a.shape[1] == R && a.shape[2] == C
-		                      : a.ndim == 2 ? a.shape[1] == C : R == 1);
+		int ok = ms.size > 0 && ms.size % (R * C) == 0 &&
+		         (ms.ndim == 3 ? ms.shape[1] == R && ms.shape[2] == C
+		                       : ms.ndim == 2 ? ms.shape[1] == C : R == 1);
 		if (!ok) {
 			kx_error("%s: expected gradients of W0's shape %zu x %zu (K x %zu rows, or K x %zu x %zu)",
 			         grads[i], R, C, R, R, C);
-			kx_array_free(&a);
+			kx_matstream_close(&ms);
 			return 1;
 		}
-		size_t nk = a.size / (R * C);
-		kx_progress("averaging %zu gradients", K + nk);
-		bad = kx_lora_to_f32(a.v, a.size);
-		if (bad < a.size) {
-			kx_error("%s: value %zu is not a finite float32 value", grads[i], bad + 1);
-			kx_array_free(&a);
-			return 1;
+		/* one gradient at a time: memory stays at the running sum plus one slice */
+		double *gk = need(c, M_T, R * C);
+		for (size_t k = 0, nk = ms.size / (R * C); k < nk; k++) {
+			kx_progress("averaging %zu gradients", K + 1);
+			if (kx_matstream_read(&ms, gk, R * C, err, sizeof err) < 0) {
+				kx_error("%s: %s", grads[i], err);
+				kx_matstream_close(&ms);
+				return 1;
+			}
+			bad = kx_lora_to_f32(gk, R * C);
+			if (bad < R * C) {
+				kx_error("%s: gradient %zu, row %zu, column %zu is not a finite float32 value",
+				         grads[i], k + 1, bad / C + 1, bad % C + 1);
+				kx_matstream_close(&ms);
+				return 1;
+			}
+			kx_lora_accumulate(acc, gk, R * C);
+			K++;
 		}
-		for (size_t k = 0; k < nk; k++)
-			kx_lora_accumulate(acc, a.v + k * R * C, R * C);
-		K += nk;
-		kx_array_free(&a);
+		kx_matstream_close(&ms);
 	}
 	if (K)
 		kx_lora_mean(acc, R * C, K);

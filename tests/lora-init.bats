@@ -505,4 +505,16 @@ np.zeros(47, np.float32).tofile("w.f32"); open("x.txt", "w").write("1 2 3\n")'
 	run lora-init --w0 w.npy -r 2
 	assert_failure 1
 	assert_output 'lora-init: w.npy: lora-ga needs a gradient ("grad" or "grads")'
+	head -c 200 g.npy > t.npy
+	run lora-init --w0 w.npy --grad t.npy -r 2
+	assert_failure 1
+	[[ "$output" == "lora-init: t.npy: .npy data is truncated"* ]]
+	head -c 100 /dev/zero > g.f32
+	run lora-init --w0 w.npy --grad g.f32 -r 2
+	assert_failure 1
+	assert_output 'lora-init: g.f32: 100 bytes is not a whole number of rows of 8 f32 values'
+	py 'np.full((2, 6, 8), np.inf).tofile("gi.f64")'
+	run lora-init --w0 w.npy --grad gi.f64 -r 2
+	assert_failure 1
+	assert_output 'lora-init: gi.f64: gradient 1, row 1, column 1 is not a finite float32 value'
 }
