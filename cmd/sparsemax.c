@@ -5,7 +5,7 @@
  * its gradient, JVP and VJP.
  * Post: Su Jianlin, "The road to probability distributions" (kexue.fm 10145);
  * papers: Martins & Astudillo 2016, Peters et al. 2019; spec: softmax.md.
- * Leaves out: the dalpha field, per-record overrides, -O u32 -f support.
+ * Leaves out: per-record overrides, -O u32 -f support.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 
 static const char help[] =
 "usage: sparsemax [-a ALPHA] [-T TEMP] [-r RADIUS] [--algo=auto|sort|bisect] [--iters N]\n"
-"                 [--tau] [--support] [--loss] [--grad] [--jvp] [--vjp] [--safe]\n"
+"                 [--tau] [--support] [--loss] [--grad] [--jvp] [--vjp] [--dalpha] [--safe]\n"
 "                 [-i FMT] [-O FMT] [-d N] [-f FIELDS] [--key NAME] [-o FILE] [-K] [-u]\n"
 "                 [--digits N] [--strict-json] [-q] [--stats] [FILE...]\n"
 "Normalise each row by a threshold: p_i = [(a-1) x_i/T - tau]_+^(1/(a-1)) (softmax.md).\n"
@@ -29,15 +29,16 @@ static const char help[] =
 "      --support        add support = #{i : p_i > 0}\n"
 "      --loss, --grad   Fenchel-Young loss and its gradient; need \"t\"\n"
 "      --jvp, --vjp     J v (needs \"v\"), J^T g (needs \"g\")\n"
+"      --dalpha         add dalpha = dp/dalpha\n"
 "      --safe           fully masked rows (all -inf) give p = 0\n"
-"Fields: p tau support loss grad jvp vjp.  Formats: json (default), text, f32, f64.\n"
+"Fields: p tau support loss grad jvp vjp dalpha.  Formats: json (default), text, f32, f64.\n"
 "Common: -i -O -d -f --key -o -K -u --digits --strict-json -q --stats -h -V; see sparsemax(1).\n";
 
-enum { F_P, F_TAU, F_SUPPORT, F_LOSS, F_GRAD, F_JVP, F_VJP, NF };
+enum { F_P, F_TAU, F_SUPPORT, F_LOSS, F_GRAD, F_JVP, F_VJP, F_DALPHA, NF };
 static const char *const field_names[] = { "p", "tau", "support", "loss", "grad", "jvp", "vjp",
-                                           NULL };
+                                           "dalpha", NULL };
 
-enum { O_ALGO = 256, O_ITERS, O_TAU, O_SUPPORT, O_LOSS, O_GRAD, O_JVP, O_VJP, O_SAFE };
+enum { O_ALGO = 256, O_ITERS, O_TAU, O_SUPPORT, O_LOSS, O_GRAD, O_JVP, O_VJP, O_DALPHA, O_SAFE };
 static const struct option longopts[] = {
 	{ "alpha", required_argument, NULL, 'a' },
 	{ "temperature", required_argument, NULL, 'T' },
@@ -50,6 +51,7 @@ static const struct option longopts[] = {
 	{ "grad", no_argument, NULL, O_GRAD },
 	{ "jvp", no_argument, NULL, O_JVP },
 	{ "vjp", no_argument, NULL, O_VJP },
+	{ "dalpha", no_argument, NULL, O_DALPHA },
 	{ "safe", no_argument, NULL, O_SAFE },
 	{ 0 }
 };
@@ -63,7 +65,7 @@ typedef struct {
 	int need_t, need_v, need_g;
 	const char *need_t_why;   /* the option that needs "t", for messages */
 	/* per-record buffers, grown to the largest record */
-	double *p, *grad, *jvp, *vjp, *tau, *loss, *work;
+	double *p, *grad, *jvp, *vjp, *dal, *tau, *loss, *work;
 	long long *support;
 	long *t;
 	size_t cap_n, cap_rows, cap_work;
@@ -78,7 +80,7 @@ static void grow(ctx_t *c, size_t n, size_t rows, size_t maxrow)
 {
 	if (n > c->cap_n) {
 		c->cap_n = n;
-		double **arrs[] = { &c->p, &c->grad, &c->jvp, &c->vjp };
+		double **arrs[] = { &c->p, &c->grad, &c->jvp, &c->vjp, &c->dal };
 		for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++)
 			*arrs[i] = kx_realloc(*arrs[i], n * sizeof **arrs[i]);
 	}
@@ -167,6 +169,7 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 			.v = c->want[F_JVP] ? c->v.v + o : NULL,
 			.vjp = c->want[F_VJP] ? c->vjp + o : NULL,
 			.g = c->want[F_VJP] ? c->g.v + o : NULL,
+			.dalpha = c->want[F_DALPHA] ? c->dal + o : NULL,
 			.steps = &steps,
 		};
 		int kind = kx_entmax_row(&c->cfg, x->v + o, n, c->need_t ? c->t[r] : -1, &out, c->work);
@@ -190,7 +193,7 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 		int f = c->fields[k];
 		const char *name = field_names[f];
 		double *vec = f == F_P ? c->p : f == F_GRAD ? c->grad : f == F_JVP ? c->jvp
-		            : f == F_VJP ? c->vjp : NULL;
+		            : f == F_VJP ? c->vjp : f == F_DALPHA ? c->dal : NULL;
 		if (vec) {
 			if (x->batch)
 				kx_res_mat(res, name, vec, x->off, x->rows);
@@ -216,7 +219,7 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 static void choose_fields(ctx_t *c, const kx_common *com, const int *flag)
 {
 	static const char *const flag_name[NF] = { "", "--tau", "--support", "--loss", "--grad",
-	                                           "--jvp", "--vjp" };
+	                                           "--jvp", "--vjp", "--dalpha" };
 	if (com->fields) {
 		c->nfields = kx_fields_parse(com->fields, field_names, c->fields, NF);
 		for (int i = 0; i < c->nfields; i++)
@@ -307,6 +310,7 @@ int main(int argc, char **argv)
 		case O_GRAD: flag[F_GRAD] = 1; break;
 		case O_JVP: flag[F_JVP] = 1; break;
 		case O_VJP: flag[F_VJP] = 1; break;
+		case O_DALPHA: flag[F_DALPHA] = 1; break;
 		case O_SAFE: c.cfg.safe = 1; break;
 		}
 	}
@@ -362,7 +366,7 @@ int main(int argc, char **argv)
 	kx_reader_close(rd);
 	if (com.stats)
 		print_stats(&c, &cnt);
-	double **arrs[] = { &c.p, &c.grad, &c.jvp, &c.vjp, &c.tau, &c.loss, &c.work };
+	double **arrs[] = { &c.p, &c.grad, &c.jvp, &c.vjp, &c.dal, &c.tau, &c.loss, &c.work };
 	for (size_t i = 0; i < sizeof arrs / sizeof arrs[0]; i++)
 		free(*arrs[i]);
 	free(c.support);

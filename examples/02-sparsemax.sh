@@ -19,6 +19,8 @@ claim "--algo=bisect --iters 24 follows entmax_bisect(n_iter=24) (to an ulp of t
 	"echo '[-1,0,0.5]' | bin/sparsemax -a 1.33 --algo=bisect --iters 24"
 claim "dp_0/dalpha = -0.2562 at alpha 1.33, x = [-1,0,0.5] (README), by central differences" '-0.2562' 1e-4 \
 	"u=\$(echo '[-1,0,0.5]' | bin/sparsemax -a 1.33001 | jq '.[0]'); d=\$(echo '[-1,0,0.5]' | bin/sparsemax -a 1.32999 | jq '.[0]'); jq -n \"(\$u - \$d) / 2e-5\""
+claim "dp_0/dalpha = -0.2562 by the closed form (--dalpha; Correia et al. 2019)" '-0.2562' 1e-4 \
+	"echo '[-1,0,0.5]' | bin/sparsemax -a 1.33 -f dalpha | jq '.[0]'"
 claim "sparsemax loss: t=2 -> 0.0625, t=0 -> 2.5625; [3,1,1], t=0 -> 0 (post)" '[0.0625,2.5625,0]' 1e-15 \
 	"printf '%s\n' '{\"x\":[-2,0,0.5],\"t\":2}' '{\"x\":[-2,0,0.5],\"t\":0}' '{\"x\":[3,1,1],\"t\":0}' | bin/sparsemax --loss -f loss | jq -sc 'map(.loss)'"
 claim "the loss is >= 0 and equals the post's 1/2 - x_t + 1/2 sum_Omega (x_i^2 - lambda^2) (200 random rows)" 'true' exact \

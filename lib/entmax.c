@@ -18,6 +18,8 @@ size_t kx_entmax_work(size_t n)
 	return own > sm ? own : sm;
 }
 
+static void dalpha(const double *p, size_t n, double alpha, double *out);
+
 static void fill(double *a, size_t n, double v)
 {
 	if (a)
@@ -42,6 +44,7 @@ static int special_row(const kx_entmax_cfg *c, size_t n, long t, kx_entmax_out *
 		o->grad[t] = -1 / c->T;        /* (p - e_t)/T with p = 0 */
 	fill(o->jvp, n, safe ? 0 : NAN);
 	fill(o->vjp, n, safe ? 0 : NAN);
+	fill(o->dalpha, n, safe ? 0 : NAN);
 	if (o->steps)
 		*o->steps = 0;
 	return kind;
@@ -75,6 +78,14 @@ static int softmax_row(const kx_entmax_cfg *c, const double *x, size_t n, long t
 		*o->tau = kind == KX_ROW_OK && finite_T ? lse / c->T : NAN;
 	if (o->support)
 		*o->support = kind == KX_ROW_OK ? count_positive(p, n) : 0;
+	if (o->dalpha) {
+		if (kind != KX_ROW_OK)
+			fill(o->dalpha, n, kind == KX_ROW_MASKED && c->safe ? 0 : NAN);
+		else if (finite_T)
+			dalpha(p, n, 1, o->dalpha);
+		else
+			fill(o->dalpha, n, 0);
+	}
 	if (o->steps)
 		*o->steps = 0;
 	return kind;
@@ -99,8 +110,9 @@ static void limit_row(const kx_entmax_cfg *c, const double *x, size_t n, double 
 	if (o->loss)                /* not defined: the command line needs 0 < T < inf */
 		*o->loss = NAN;
 	fill(o->grad, n, NAN);
-	fill(o->jvp, n, 0);         /* p is locally constant in x */
+	fill(o->jvp, n, 0);         /* p is locally constant in x, and independent of alpha */
 	fill(o->vjp, n, 0);
+	fill(o->dalpha, n, 0);
 	if (o->steps)
 		*o->steps = 0;
 }
@@ -127,6 +139,34 @@ static void jprod(const double *p, size_t n, double alpha, double T, const doubl
 			out[i] = s * (u[i] - q) / T;
 		} else {
 			out[i] = 0;
+		}
+	}
+}
+
+/* dp/dalpha (Correia, Niculae, Martins 2019; the entmax package's backward):
+ *   (p - s~)/e^2 - (p log p - s~ H)/e,  s~ = s/sum s, s = p^(2-alpha), H = sum p log p.
+ * At alpha = 1 both terms are O(1/e) and cancel; expanding s~ to second order
+ * in e gives the limit -p_i (log^2 p_i - sum_j p_j log^2 p_j)/2.  Entries with
+ * p = 0 get 0. */
+static void dalpha(const double *p, size_t n, double alpha, double *out)
+{
+	double e = alpha - 1, ss = 0, H = 0, K = 0;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] > 0) {
+			double l = log(p[i]);
+			ss += alpha == 2 ? 1 : pow(p[i], 2 - alpha);
+			H += p[i] * l;
+			K += p[i] * l * l;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (!(p[i] > 0)) {
+			out[i] = 0;
+		} else if (e == 0) {
+			double l = log(p[i]);
+			out[i] = -p[i] * (l * l - K) / 2;
+		} else {
+			double st = (alpha == 2 ? 1 : pow(p[i], 2 - alpha)) / ss;
+			out[i] = (p[i] - st) / (e * e) - (p[i] * log(p[i]) - st * H) / e;
 		}
 	}
 }
@@ -240,5 +280,7 @@ int kx_entmax_row(const kx_entmax_cfg *c, const double *x, size_t n, long t,
 		jprod(p, n, c->alpha, T, o->v, o->jvp);
 	if (o->vjp)
 		jprod(p, n, c->alpha, T, o->g, o->vjp);
+	if (o->dalpha)
+		dalpha(p, n, c->alpha, o->dalpha);
 	return KX_ROW_OK;
 }

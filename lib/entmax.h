@@ -45,6 +45,7 @@ typedef struct kx_entmax_out {
 	const double *v;   /* (n) tangent */
 	double *vjp;       /* (n) J^T g (J is symmetric) */
 	const double *g;   /* (n) cotangent */
+	double *dalpha;    /* (n) dp/dalpha (Correia et al. 2019); 0 for T in {0, inf} */
 	int *steps;        /* bisection steps taken (0 when an exact method ran) */
 } kx_entmax_out;
 

@@ -35,6 +35,20 @@ load helper
 	assert_output True
 }
 
+@test "sparsemax: --dalpha gives the README's -0.2562 directly, and matches differences in alpha" {
+	run sparsemax -a 1.33 -f dalpha <<< '[-1,0,0.5]'
+	close "$(jq -c '.[0]' <<< "$output")" -0.25616772212152317 1e-14
+	# T = 3 keeps every support away from a kink (an entry at the threshold), where only
+	# one-sided derivatives exist
+	for a in 1.6 2 3; do
+		d=$(sparsemax -a $a -T 3 -f dalpha <<< '[0.3,-0.2,0.9,0.1]')
+		u=$(sparsemax -a $(py "print($a + 1e-5)") -T 3 <<< '[0.3,-0.2,0.9,0.1]')
+		l=$(sparsemax -a $(py "print($a - 1e-5)") -T 3 <<< '[0.3,-0.2,0.9,0.1]')
+		run py "print(np.abs((np.array($u) - np.array($l)) / 2e-5 - np.array($d)).max() < 1e-8)"
+		assert_output True
+	done
+}
+
 @test "sparsemax: the spec's example object (tau, support, loss, grad)" {
 	run sparsemax --tau --support --loss --grad <<< '{"x":[-2,0,0.5],"t":2}'
 	assert_success
@@ -421,7 +435,7 @@ EOF2
 	for opts in "-a 0.5" "-a inf" "-a nan" "-a x" "-r 0" "-r -1" "-r inf" "-a 1.5 -r 2" "-r 2 --loss" \
 	    "-r 2 -f grad" "--algo=sort -a 1.3" "--algo=sort -a 1" "--algo=fast" "--iters 0" "--iters x" \
 	    "--algo=sort --iters 5" "--loss -T 0" "--grad -T inf" "-T -1" "-T nan" "-f p,q" "-f p,p" \
-	    "--loss -f p" "--tau -f p" "-O f32 -f p,tau" "-O f64 -f support" "-O f32 --loss" "-O u32" \
+	    "--loss -f p" "--tau -f p" "-O f32 -f p,tau" "-O f64 -f support" "-O f64 -f dalpha" "-O f32 --loss" "-O u32" \
 	    "-i text --loss" "-i f32 --jvp" "-i f64 -d 3 --tau" "-d 0" "--bogus" "-x" "-s 1"; do
 		run sparsemax $opts < /dev/null
 		assert_failure 2

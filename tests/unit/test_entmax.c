@@ -26,7 +26,7 @@ static res_t run(double alpha, double T, double r, int algo, long iters, int fas
 	res_t q;
 	kx_entmax_cfg c = { alpha, T, r, algo, iters, fast, safe };
 	kx_entmax_out o = { q.p, &q.tau, &q.support, t >= 0 ? &q.loss : NULL, t >= 0 ? q.grad : NULL,
-	                    v ? q.jvp : NULL, v, g ? q.vjp : NULL, g, &q.steps };
+	                    v ? q.jvp : NULL, v, g ? q.vjp : NULL, g, NULL, &q.steps };
 	q.kind = kx_entmax_row(&c, x, n, t, &o, work);
 	return q;
 }
@@ -399,8 +399,54 @@ static void test_derivatives(void)
 	}
 }
 
+/* ===== dp/dalpha ========================================================== */
+
+static res_t run_dalpha(double alpha, double T, const double *x, size_t n, double *da)
+{
+	res_t q;
+	kx_entmax_cfg c = { alpha, T, 1, KX_EM_AUTO, 0, 0, 0 };
+	kx_entmax_out o = { .p = q.p, .dalpha = da };
+	q.kind = kx_entmax_row(&c, x, n, -1, &o, work);
+	return q;
+}
+
+static void test_dalpha(void)
+{
+	double a[] = { -1, 0, 0.5 }, da[NMAX];
+	run_dalpha(1.33, 1, a, 3, da);
+	tap_near(da[0], -0.25616772212152317, 1e-14, 0, "dalpha at 1.33 on [-1,0,0.5]: -0.25616772212152317 (entmax package)");
+	tap_near(da[0] + da[1] + da[2], 0, 0, 1e-15, "dalpha sums to 0");
+	double x[] = { 0.3, -0.2, 0.9, 0.1, -1.5, 0.75 };
+	double alphas[] = { 1.2, 1.5, 2, 2.7 };
+	for (int k = 0; k < 4; k++) {
+		const double h = 1e-5;
+		res_t up = run_dalpha(alphas[k] + h, 0.8, x, 6, da);
+		res_t dn = run_dalpha(alphas[k] - h, 0.8, x, 6, da);
+		run_dalpha(alphas[k], 0.8, x, 6, da);
+		double w = 0;
+		for (int i = 0; i < 6; i++)
+			w = fmax(w, fabs((up.p[i] - dn.p[i]) / (2 * h) - da[i]));
+		char what[100];
+		snprintf(what, sizeof what, "dalpha at alpha %g, T 0.8 = central differences", alphas[k]);
+		tap_near(w, 0, 0, 1e-8, what);
+	}
+	/* alpha = 1: the limit -p (log^2 p - sum p log^2 p)/2 against one-sided
+	 * second-order differences (alpha < 1 is not defined) */
+	const double h = 1e-4;
+	res_t p0 = run_dalpha(1, 1, a, 3, da);
+	res_t p1 = run_dalpha(1 + h, 1, a, 3, NULL);
+	res_t p2 = run_dalpha(1 + 2 * h, 1, a, 3, NULL);
+	double w = 0;
+	for (int i = 0; i < 3; i++)
+		w = fmax(w, fabs((-3 * p0.p[i] + 4 * p1.p[i] - p2.p[i]) / (2 * h) - da[i]));
+	tap_near(w, 0, 0, 1e-8, "dalpha at alpha = 1 (the limit) = one-sided differences");
+	run_dalpha(1.7, 0, (double[]){ 1, 3, 3 }, 3, da);
+	tap_ok(da[0] == 0 && da[1] == 0, "dalpha = 0 at T = 0");
+}
+
 int main(void)
 {
+	test_dalpha();
 	test_brute_force();
 	test_condat();
 	test_published();
