@@ -13,6 +13,7 @@
 #include <time.h>
 #include "kx.h"
 #include "hippo.h"
+#include "io_keep.h"
 #include "linalg.h"
 
 static const char help[] =
@@ -90,14 +91,6 @@ static const struct option longopts[] = {
 	{ 0 }
 };
 
-/* An object record kept past the next kx_read (run mode, --every): its text,
- * field names and spans copied into memory of its own. */
-typedef struct {
-	kx_rec rec;
-	kx_buf text, names;
-	int valid;
-} saved_rec;
-
 typedef struct {
 	hippo_sys sys;
 	int scaled;               /* scaled legs */
@@ -113,11 +106,6 @@ typedef struct {
 	int out_fmt;
 	const char *npy;          /* -o PATH.npy, or NULL */
 	int f32;                  /* npy as <f4 */
-	/* the system, once */
-	double *A, *B, *Ad, *Bd;  /* (N, N), (N,): continuous, and discrete (LTI) */
-	double *r, *lam;          /* (N,): sqrt(2n+1), normalisation */
-	double *x, *xo, *tmp;     /* (N,): state (ortho for scaled legs), written state, scratch */
-	double nsamples;          /* samples consumed */
 	/* reconstruct */
 	double *grid, *W, *u, *gridrep;   /* (P,), (P, N), (rows, P), (rows, P) */
 	size_t cap_rows;
@@ -259,25 +247,17 @@ static void add_header_field(const ctx_t *c, kx_result *res, int f)
 static int do_matrices(ctx_t *c, const kx_common *com)
 {
 	size_t N = c->sys.N;
-	int discrete = !c->continuous && (!c->scaled || c->step_given), info = 0;
-	double *A = c->A, *B = c->B;
-	if (discrete) {
-		if (c->scaled) {
-			info = hippo_legs_pair(N, c->method == M_ZOH, c->legs_step, c->legs_start, c->alpha,
-			                       c->stepK, c->Ad, c->Bd);
-			hippo_rescale(N, c->lam, c->Ad, c->Bd);
-		} else if (c->method == M_ZOH) {
-			info = hippo_zoh(N, c->A, c->B, c->dt, c->Ad, c->Bd);
-		} else {
-			info = hippo_gbt(N, c->A, c->B, c->dt, c->alpha, c->Ad, c->Bd);
-		}
-		if (info < 0)
-			kx_die("out of memory");
-		if (info > 0)
-			kx_die("the system matrix I - alpha dt A is singular (LAPACK info %d)", info);
-		A = c->Ad;
-		B = c->Bd;
-	}
+	int discrete = !c->continuous && (!c->scaled || c->step_given), info;
+	double *A = kx_malloc(N * N * sizeof *A), *B = kx_malloc(N * sizeof *B);
+	if (discrete)
+		info = hippo_discrete_pair(&c->sys, c->method == M_ZOH, c->alpha, c->dt, c->legs_step,
+		                           c->legs_start, c->stepK, A, B);
+	else
+		info = (hippo_transition(&c->sys, A, B), 0);
+	if (info < 0)
+		kx_die("out of memory");
+	if (info > 0)
+		kx_die("the system matrix I - alpha dt A is singular (LAPACK info %d)", info);
 	int bad = !finite_all(A, N * N) || !finite_all(B, N);
 	char err[300];
 	if (c->npy) {
@@ -327,6 +307,8 @@ static int do_matrices(ctx_t *c, const kx_common *com)
 		kx_write(&out, NULL, &res);
 		kx_out_close(&out);
 	}
+	free(A);
+	free(B);
 	if (bad) {
 		kx_error("the discretised matrices have non-finite entries (dt*|A| is far too large "
 		         "for this method)");
@@ -336,51 +318,6 @@ static int do_matrices(ctx_t *c, const kx_common *com)
 }
 
 /* ===== the recurrence (run, final, roundtrip) ===== */
-
-static void state_init(ctx_t *c)
-{
-	memset(c->x, 0, c->sys.N * sizeof *c->x);
-	c->nsamples = 0;
-}
-
-/* c->xo = the state in the output normalisation (scaled legs steps the ortho
- * state; x~ = x / lam). */
-static void state_out(ctx_t *c)
-{
-	for (size_t n = 0; n < c->sys.N; n++)
-		c->xo[n] = c->scaled ? c->x[n] / c->lam[n] : c->x[n];
-}
-
-/* Consume one sample (c->x; c->xo is not updated). */
-static int advance(ctx_t *c, double u)
-{
-	size_t N = c->sys.N;
-	double k = c->nsamples;
-	if (c->scaled) {
-		if (c->method == M_ZOH) {
-			int info = hippo_legs_pair(N, 1, c->legs_step, c->legs_start, 0, k, c->Ad, c->Bd);
-			if (info)
-				return info;
-			kx_gemv(0, N, N, 1, c->Ad, c->x, 0, c->tmp);
-			for (size_t n = 0; n < N; n++)
-				c->x[n] = c->tmp[n] + c->Bd[n] * u;
-		} else {
-			double di, de, db;
-			if (hippo_legs_deltas(c->legs_step, c->legs_start, c->alpha, k, &di, &de, &db)) {
-				hippo_legs_step(N, c->r, di, de, db, u, c->x);
-			} else {          /* hold start: x_0 = u_0 e_0 */
-				memset(c->x, 0, N * sizeof *c->x);
-				c->x[0] = u;
-			}
-		}
-	} else {
-		memcpy(c->tmp, c->Bd, N * sizeof *c->tmp);
-		kx_gemv(0, N, N, 1, c->Ad, c->x, u, c->tmp);   /* tmp = Ad x + Bd u */
-		memcpy(c->x, c->tmp, N * sizeof *c->x);
-	}
-	c->nsamples = k + 1;
-	return 0;
-}
 
 /* One sample out of a record: 0 ok, -1 bad (message in err). */
 static int sample_of(const kx_rec *rec, const char *key, double *u, char *err, size_t errsz)
@@ -422,40 +359,20 @@ static int sample_of(const kx_rec *rec, const char *key, double *u, char *err, s
 	return 0;
 }
 
-static void save_rec(saved_rec *s, const kx_rec *rec)
-{
-	s->text.len = 0;
-	s->names.len = 0;
-	kx_buf_put(&s->text, rec->text, rec->len);
-	size_t *noff = kx_malloc((rec->nfields + 1) * sizeof *noff);
-	for (size_t i = 0; i < rec->nfields; i++) {
-		noff[i] = s->names.len;
-		kx_buf_put(&s->names, rec->fields[i].name, strlen(rec->fields[i].name) + 1);
-	}
-	if (s->rec.fcap < rec->nfields) {
-		s->rec.fcap = rec->nfields;
-		s->rec.fields = kx_realloc(s->rec.fields, rec->nfields * sizeof *s->rec.fields);
-	}
-	for (size_t i = 0; i < rec->nfields; i++) {
-		const kx_span *sp = &rec->fields[i];
-		s->rec.fields[i] = (kx_span){ .name = s->names.s + noff[i],
-			.key = s->text.s + (sp->key - rec->text), .keylen = sp->keylen,
-			.val = s->text.s + (sp->val - rec->text), .vallen = sp->vallen };
-	}
-	free(noff);
-	s->rec.kind = KX_REC_OBJECT;
-	s->rec.fmt = KX_FMT_JSON;
-	s->rec.text = s->text.s;
-	s->rec.len = rec->len;
-	s->rec.nfields = rec->nfields;
-	s->valid = 1;
-}
+/* Where the states of run, final and roundtrip go. */
+typedef struct {
+	kx_out out;            /* JSON, text or raw (not with .npy) */
+	int open;              /* out is open */
+	kx_npy_writer nw;      /* run mode with -o PATH.npy */
+	int use_nw;
+	double *xo;            /* (N,) the state in the system's normalisation */
+} sink_t;
 
-static void write_state(ctx_t *c, kx_out *o, const kx_rec *in, double k, kx_npy_writer *nw)
+static void write_state(ctx_t *c, sink_t *sk, hippo_mem *m, const kx_rec *in)
 {
-	state_out(c);
-	if (nw) {
-		if (kx_npy_writer_row(nw, c->xo) < 0)
+	hippo_mem_state(m, sk->xo);
+	if (sk->use_nw) {
+		if (kx_npy_writer_row(&sk->nw, sk->xo) < 0)
 			kx_die("%s: write error:", c->npy);
 		return;
 	}
@@ -463,49 +380,83 @@ static void write_state(ctx_t *c, kx_out *o, const kx_rec *in, double k, kx_npy_
 	memset(&res, 0, sizeof res);
 	for (int i = 0; i < c->nfields; i++) {
 		if (c->fields[i] == F_K)
-			kx_res_int(&res, "k", (long long)k);
+			kx_res_int(&res, "k", (long long)m->k - 1);
 		else
-			kx_res_vec(&res, "x", c->xo, c->sys.N);
+			kx_res_vec(&res, "x", sk->xo, c->sys.N);
 	}
-	kx_write(o, in, &res);
+	kx_write(&sk->out, in, &res);
+}
+
+/* What came before a message is out before it (as kx_filter does). */
+static void flush_out(sink_t *sk)
+{
+	if (sk->open)
+		fflush(sk->out.f);
 }
 
 typedef struct {
 	long long records, bad;
-	double cpu_seconds;       /* processor time of the reading and stepping loop */
+	double samples, cpu_seconds;   /* processor time of the reading and stepping loop */
 } run_stats;
 
-/* What came before the message is out before it (as kx_filter does). */
-static void flush_out(kx_out *o, int open)
+static void save_npy(const char *path, const double *v, int ndim, const size_t *shape, int f32)
 {
-	if (open)
-		fflush(o->f);
+	char err[300];
+	if (kx_npy_save(path, v, ndim, shape, f32, err, sizeof err) < 0)
+		kx_die("%s: %s", path, err);
+}
+
+static void write_roundtrip(ctx_t *c, sink_t *sk, const double *us, size_t L)
+{
+	double *pos = kx_malloc(L * sizeof *pos), *uh = kx_malloc(L * sizeof *uh), mse, maxabs;
+	size_t first = hippo_sample_pos(&c->sys, c->legs_start, c->dt, L, pos), M = L - first;
+	if (hippo_roundtrip(&c->sys, M, pos + first, sk->xo, us + first, uh, &mse, &maxabs) < 0)
+		kx_die("out of memory");
+	if (c->npy) {
+		size_t sh[1] = { M };
+		save_npy(c->npy, uh, 1, sh, c->f32);
+	} else {
+		kx_result res;
+		memset(&res, 0, sizeof res);
+		for (int i = 0; i < c->nfields; i++) {
+			int f = c->fields[i];
+			switch (f) {
+			case F_L: kx_res_int(&res, "L", (long long)L); break;
+			case F_COMPARED: kx_res_int(&res, "compared", (long long)M); break;
+			case F_MSE: kx_res_num(&res, "mse", mse); break;
+			case F_MAXABS: kx_res_num(&res, "max_abs", maxabs); break;
+			case F_UHAT: kx_res_vec(&res, "u_hat", uh, M); break;
+			default: add_header_field(c, &res, f);
+			}
+		}
+		kx_write(&sk->out, NULL, &res);
+	}
+	free(pos);
+	free(uh);
 }
 
 static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *st)
 {
 	size_t N = c->sys.N;
-	kx_out out;
-	kx_npy_writer nw;
-	int use_nw = c->npy && c->mode == MODE_RUN;
 	char err[512], where[300];
-	if (use_nw) {
-		if (kx_npy_writer_open(&nw, c->npy, N, c->f32, err, sizeof err) < 0)
-			kx_usage_error("%s: %s", c->npy, err);
-	} else if (!c->npy) {
-		kx_out_open(&out, com, c->out_fmt);
-	}
-	int out_open = !c->npy, stopped = 0;
-	c->out = &out;
+	hippo_mem m;
+	int info = hippo_mem_init(&m, &c->sys, c->method == M_ZOH, c->alpha, c->dt, c->legs_step,
+	                          c->legs_start);
+	if (info)
+		kx_die(info < 0 ? "out of memory" : "discretisation failed (LAPACK info %d)", info);
+	sink_t sk = { .use_nw = c->npy && c->mode == MODE_RUN, .open = !c->npy,
+	              .xo = kx_malloc(N * sizeof *sk.xo) };
+	if (sk.use_nw && kx_npy_writer_open(&sk.nw, c->npy, N, c->f32, err, sizeof err) < 0)
+		kx_usage_error("%s: %s", c->npy, err);
+	if (sk.open)
+		kx_out_open(&sk.out, com, c->out_fmt);
 	kx_rec rec = { 0 };
-	saved_rec last = { 0 };
-	int status = 0, pending = 0, fatal = 0;
+	kx_kept last = { 0 };
+	int status = 0, pending = 0, fatal = 0, stopped = 0;
 	double *us = NULL;          /* roundtrip: the samples */
 	size_t nus = 0, cap = 0;
 	double t0 = now(), c0 = cpu_now();
-	state_init(c);
 	for (;;) {
-		err[0] = 0;
 		int got = kx_read(rd, &rec, err, sizeof err);
 		if (got == 0)
 			break;
@@ -514,7 +465,7 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 		if (got < 0 || sample_of(&rec, c->key, &u, err, sizeof err) < 0) {
 			st->bad++;
 			status = 1;
-			flush_out(&out, out_open);
+			flush_out(&sk);
 			kx_error("%s: %s", kx_rec_where(&rec, where, sizeof where), err);
 			if (!com->keep_going) {
 				stopped = 1;
@@ -522,11 +473,9 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 			}
 			continue;
 		}
-		int info = advance(c, u);
-		if (info)
+		if ((info = hippo_mem_push(&m, u)))
 			kx_die(info < 0 ? "out of memory" : "the matrix exponential failed (LAPACK info %d)",
 			       info);
-		double k = c->nsamples - 1;
 		if (c->mode == MODE_ROUNDTRIP) {
 			if (nus == cap) {
 				cap = cap ? 2 * cap : 4096;
@@ -534,123 +483,62 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 			}
 			us[nus++] = u;
 		}
-		if (!finite_all(c->x, N)) {
+		if (!finite_all(m.x, N)) {
 			if (c->mode == MODE_RUN)
-				write_state(c, &out, &rec, k, use_nw ? &nw : NULL);
+				write_state(c, &sk, &m, &rec);
 			else if (c->mode == MODE_FINAL && !c->npy)
-				write_state(c, &out, NULL, k, NULL);
-			flush_out(&out, out_open);
+				write_state(c, &sk, &m, NULL);
+			flush_out(&sk);
 			int unstable = c->method == M_FORWARD || (c->method == M_GBT && c->alpha < 0.5);
 			kx_error("%s: state became non-finite at step %.0f%s",
-			         kx_rec_where(&rec, where, sizeof where), k,
+			         kx_rec_where(&rec, where, sizeof where), m.k - 1,
 			         unstable ? " (the method is unstable here; try -M bilinear)" : "");
-			status = 1;
-			fatal = 1;
-			pending = 0;
+			status = fatal = 1;
 			break;
 		}
 		if (c->mode == MODE_RUN) {
-			if ((unsigned long long)c->nsamples % c->every == 0) {
-				write_state(c, &out, &rec, k, use_nw ? &nw : NULL);
-				pending = 0;
-			} else {
-				pending = 1;
+			pending = (unsigned long long)m.k % c->every != 0;
+			if (!pending)
+				write_state(c, &sk, &m, &rec);
+			else if (!sk.use_nw && c->out_fmt == KX_FMT_JSON && rec.kind == KX_REC_OBJECT)
+				kx_keep(&last, &rec);
+			else
 				last.valid = 0;
-				if (!use_nw && c->out_fmt == KX_FMT_JSON && rec.kind == KX_REC_OBJECT)
-					save_rec(&last, &rec);
-			}
 		}
-		if (((unsigned long long)c->nsamples & 0xffff) == 0)
-			kx_progress("%.0f samples, %.0f steps/s", c->nsamples,
-			            c->nsamples / (now() - t0 + 1e-9));
+		if (((unsigned long long)m.k & 0xffff) == 0)
+			kx_progress("%.0f samples, %.0f steps/s", m.k, m.k / (now() - t0 + 1e-9));
 	}
 	kx_progress_done();
 	st->cpu_seconds = cpu_now() - c0;
-	if (c->mode == MODE_RUN && pending && !stopped)
-		write_state(c, &out, last.valid ? &last.rec : NULL, c->nsamples - 1,
-		            use_nw ? &nw : NULL);
+	st->samples = m.k;
+	hippo_mem_state(&m, sk.xo);            /* the zero state on empty input */
+	if (c->mode == MODE_RUN && pending && !fatal && !stopped)
+		write_state(c, &sk, &m, last.valid ? &last.rec : NULL);
 	if (c->mode == MODE_FINAL && !fatal && !stopped) {
-		state_out(c);       /* the zero state on empty input */
-		if (c->npy) {
-			size_t sh[1] = { N };
-			if (kx_npy_save(c->npy, c->xo, 1, sh, c->f32, err, sizeof err) < 0)
-				kx_die("%s: %s", c->npy, err);
-		} else {
-			write_state(c, &out, NULL, c->nsamples - 1, NULL);
-		}
+		size_t sh[1] = { N };
+		if (c->npy)
+			save_npy(c->npy, sk.xo, 1, sh, c->f32);
+		else
+			write_state(c, &sk, &m, NULL);
 	}
 	if (c->mode == MODE_ROUNDTRIP && !fatal && !stopped) {
 		if (nus == 0) {
-			flush_out(&out, out_open);
+			flush_out(&sk);
 			kx_error("roundtrip needs at least one sample");
 			status = 1;
 		} else {
-			/* Positions of the samples (section 6.3), then the reconstruction. */
-			size_t L = nus, first = 0;
-			state_out(c);
-			double *pos = kx_malloc(L * sizeof *pos), *uh;
-			for (size_t j = 0; j < L; j++) {
-				if (c->scaled)
-					pos[j] = c->legs_start == HIPPO_START_HOLD
-					       ? ((double)j + 0.5) / (double)L : ((double)j + 1.5) / ((double)L + 1);
-				else
-					pos[j] = ((double)(L - j) - 0.5) * c->dt;
-			}
-			if (has_theta(c->sys.measure))
-				while (first < L && !(pos[first] < c->sys.theta))
-					first++;
-			size_t M = L - first, chunk = 256;
-			uh = kx_malloc((M ? M : 1) * sizeof *uh);
-			double *W = kx_malloc(chunk * N * sizeof *W), mse = 0, maxabs = 0;
-			for (size_t j0 = 0; j0 < M; j0 += chunk) {
-				size_t m = M - j0 < chunk ? M - j0 : chunk;
-				hippo_basis(&c->sys, m, pos + first + j0, W);
-				kx_gemv(0, m, N, 1, W, c->xo, 0, uh + j0);
-			}
-			for (size_t j = 0; j < M; j++) {
-				double e = uh[j] - us[first + j];
-				mse += e * e;
-				double a = e < 0 ? -e : e;     /* a NaN stays NaN */
-				if (!(a <= maxabs))
-					maxabs = a;
-			}
-			mse = M ? mse / (double)M : 0;
-			if (c->npy) {
-				size_t sh[1] = { M };
-				if (kx_npy_save(c->npy, uh, 1, sh, c->f32, err, sizeof err) < 0)
-					kx_die("%s: %s", c->npy, err);
-			} else {
-				kx_result res;
-				memset(&res, 0, sizeof res);
-				for (int i = 0; i < c->nfields; i++) {
-					int f = c->fields[i];
-					switch (f) {
-					case F_L: kx_res_int(&res, "L", (long long)L); break;
-					case F_COMPARED: kx_res_int(&res, "compared", (long long)M); break;
-					case F_MSE: kx_res_num(&res, "mse", mse); break;
-					case F_MAXABS: kx_res_num(&res, "max_abs", maxabs); break;
-					case F_UHAT: kx_res_vec(&res, "u_hat", uh, M); break;
-					default: add_header_field(c, &res, f);
-					}
-				}
-				kx_write(&out, NULL, &res);
-			}
-			free(pos);
-			free(uh);
-			free(W);
+			write_roundtrip(c, &sk, us, nus);
 		}
 	}
-	if (use_nw) {
-		if (kx_npy_writer_close(&nw, err, sizeof err) < 0)
-			kx_die("%s: %s", c->npy, err);
-	} else if (!c->npy) {
-		kx_out_close(&out);
-	}
+	if (sk.use_nw && kx_npy_writer_close(&sk.nw, err, sizeof err) < 0)
+		kx_die("%s: %s", c->npy, err);
+	if (sk.open)
+		kx_out_close(&sk.out);
 	free(us);
+	free(sk.xo);
 	kx_rec_free(&rec);
-	kx_buf_free(&last.text);
-	kx_buf_free(&last.names);
-	free(last.rec.fields);
+	kx_kept_free(&last);
+	hippo_mem_free(&m);
 	return status;
 }
 
@@ -740,6 +628,37 @@ static int process_state(void *vc, kx_rec *in, kx_result *res, char *err, size_t
 			kx_res_vec(res, g ? gname : "u", v, P);
 	}
 	return KX_OK;
+}
+
+static int do_reconstruct(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *st)
+{
+	size_t P = c->P;
+	c->grid = kx_malloc(P * sizeof *c->grid);
+	c->W = kx_malloc(P * c->sys.N * sizeof *c->W);
+	hippo_grid(&c->sys, P, c->horizon, c->grid);
+	hippo_basis(&c->sys, P, c->grid, c->W);
+	kx_out out = { .fmt = KX_FMT_JSON };
+	if (!c->npy)
+		kx_out_open(&out, com, c->out_fmt);
+	c->out = &out;
+	kx_counts cnt;
+	int status = kx_filter(com, rd, &out, process_state, c, &cnt);
+	st->records = cnt.records;
+	st->bad = cnt.bad;
+	if (c->npy) {
+		size_t sh[2] = { c->npy_rows, P };
+		save_npy(c->npy, c->npy_acc, 2, sh, c->f32);
+	} else {
+		kx_out_close(&out);
+	}
+	free(c->grid);
+	free(c->W);
+	free(c->u);
+	free(c->gridrep);
+	free(c->npy_acc);
+	kx_mat_free(&c->xs);
+	kx_buf_free(&c->batch);
+	return status;
 }
 
 /* ===== main ===== */
@@ -965,73 +884,15 @@ int main(int argc, char **argv)
 			kx_warn("zoh on scaled legs costs a new matrix exponential (O(N^3)) per sample");
 	}
 
-	/* ----- the system ----- */
-	size_t N = c.sys.N;
-	double *mem = kx_calloc(2 * N * N + 7 * N, sizeof *mem);
-	c.A = mem;
-	c.Ad = mem + N * N;
-	c.B = mem + 2 * N * N;
-	c.Bd = c.B + N;
-	c.r = c.Bd + N;
-	c.lam = c.r + N;
-	c.x = c.lam + N;
-	c.xo = c.x + N;
-	c.tmp = c.xo + N;
-	hippo_transition(&c.sys, c.A, c.B);
-	hippo_norm_lambda(&c.sys, c.lam);
-	{
-		/* r_n = sqrt(2n+1): B of ortho LegS, used by the O(N) scaled-LegS step */
-		hippo_sys legs = { .measure = HIPPO_LEGS, .N = N, .norm = HIPPO_ORTHO };
-		double *tmpA = kx_malloc(N * N * sizeof *tmpA);
-		hippo_transition(&legs, tmpA, c.r);
-		free(tmpA);
-	}
-
 	int status = 0;
 	double t0 = now();
 	run_stats st = { 0 };
-	if (c.mode == MODE_MATRICES) {
+	if (c.mode == MODE_MATRICES)
 		status = do_matrices(&c, &com);
-	} else if (c.mode == MODE_RECONSTRUCT) {
-		size_t P = c.P;
-		c.grid = kx_malloc(P * sizeof *c.grid);
-		c.W = kx_malloc(P * N * sizeof *c.W);
-		hippo_grid(&c.sys, P, c.horizon, c.grid);
-		hippo_basis(&c.sys, P, c.grid, c.W);
-		kx_out out;
-		if (!c.npy)
-			kx_out_open(&out, &com, c.out_fmt);
-		else
-			out = (kx_out){ .fmt = KX_FMT_JSON };
-		c.out = &out;
-		kx_counts cnt;
-		status = kx_filter(&com, rd, &out, process_state, &c, &cnt);
-		st.records = cnt.records;
-		st.bad = cnt.bad;
-		if (c.npy) {
-			char err[300];
-			size_t sh[2] = { c.npy_rows, P };
-			if (kx_npy_save(c.npy, c.npy_acc, 2, sh, c.f32, err, sizeof err) < 0)
-				kx_die("%s: %s", c.npy, err);
-		} else {
-			kx_out_close(&out);
-		}
-		free(c.grid);
-		free(c.W);
-		free(c.u);
-		free(c.gridrep);
-		free(c.npy_acc);
-		kx_mat_free(&c.xs);
-		kx_buf_free(&c.batch);
-	} else {
-		if (!c.scaled) {
-			int info = c.method == M_ZOH ? hippo_zoh(N, c.A, c.B, c.dt, c.Ad, c.Bd)
-			                             : hippo_gbt(N, c.A, c.B, c.dt, c.alpha, c.Ad, c.Bd);
-			if (info)
-				kx_die(info < 0 ? "out of memory" : "discretisation failed (LAPACK info %d)", info);
-		}
+	else if (c.mode == MODE_RECONSTRUCT)
+		status = do_reconstruct(&c, &com, rd, &st);
+	else
 		status = do_stream(&c, &com, rd, &st);
-	}
 	if (rd)
 		kx_reader_close(rd);
 	if (com.stats) {
@@ -1039,10 +900,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "{\"mode\":\"%s\",\"records\":%lld,\"bad\":%lld,\"seconds\":%.6g",
 		        mode_names[c.mode], st.records, st.bad, secs);
 		if (c.mode == MODE_RUN || c.mode == MODE_FINAL || c.mode == MODE_ROUNDTRIP)
-			fprintf(stderr, ",\"samples\":%.0f,\"steps_per_second\":%.6g", c.nsamples,
-			        st.cpu_seconds > 0 ? c.nsamples / st.cpu_seconds : 0);
+			fprintf(stderr, ",\"samples\":%.0f,\"steps_per_second\":%.6g", st.samples,
+			        st.cpu_seconds > 0 ? st.samples / st.cpu_seconds : 0);
 		fprintf(stderr, "}\n");
 	}
-	free(mem);
 	return status;
 }

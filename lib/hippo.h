@@ -119,4 +119,50 @@ void hippo_grid(const hippo_sys *s, size_t P, double horizon, double *pos);
  * otherwise).  A Laguerre weight whose exponential factor underflows is 0. */
 void hippo_basis(const hippo_sys *s, size_t P, const double *pos, double *W);
 
+/* ===== the online memory (hippo_mem.c) ===== */
+
+/* A memory that consumes one sample at a time: LTI systems step with a dense
+ * precomputed (Ad, Bd) and dgemv; scaled LegS with a GBT method steps in O(N)
+ * on the ortho state (section 4), with zoh by a new expm per sample. */
+typedef struct hippo_mem {
+	hippo_sys sys;
+	int scaled;             /* scaled LegS */
+	int zoh;                /* exact zero-order-hold steps */
+	double alpha;           /* GBT alpha (ignored with zoh) */
+	int legs_step, legs_start;   /* HIPPO_STEP_*, HIPPO_START_* (scaled LegS) */
+	double k;               /* samples consumed so far */
+	double *x;              /* (N,) state: ortho for scaled LegS, else the system's normalisation */
+	double *Ad, *Bd;        /* (N, N), (N,): LTI pair; scaled zoh: the current step's pair */
+	double *r, *lam, *tmp;  /* (N,) each: sqrt(2n+1), normalisation, scratch */
+} hippo_mem;
+
+/* Allocate and set up (LTI systems are discretised here, with step dt); the
+ * state starts at 0.  0 ok, -1 out of memory, > 0 LAPACK failure.  Free with
+ * hippo_mem_free (also after a failed init). */
+int hippo_mem_init(hippo_mem *m, const hippo_sys *s, int zoh, double alpha, double dt,
+                   int legs_step, int legs_start);
+/* Consume sample u (finite).  0 ok, -1 out of memory, > 0 LAPACK failure. */
+int hippo_mem_push(hippo_mem *m, double u);
+/* out: (N,) the state in the system's normalisation. */
+void hippo_mem_state(const hippo_mem *m, double *out);
+void hippo_mem_free(hippo_mem *m);
+
+/* The discrete pair of matrices mode, in the system's normalisation: for an LTI
+ * system GBT(alpha) or ZOH with step dt; for scaled LegS the pair (G, H) of the
+ * step consuming sample K.  Ad: (N, N), Bd: (N,).  0 ok, -1 out of memory,
+ * > 0 LAPACK failure. */
+int hippo_discrete_pair(const hippo_sys *s, int zoh, double alpha, double dt, int legs_step,
+                        int legs_start, double K, double *Ad, double *Bd);
+
+/* Round trip (section 6.3).  pos: (L,) the positions of samples 0..L-1 (s for
+ * scaled LegS: (j+1/2)/L, or (j+3/2)/(L+1) with the zero start; delays
+ * (L-j-1/2) dt otherwise).  Returns the first compared index: windowed
+ * measures (legt, lmu, fout) compare only the samples with d < theta. */
+size_t hippo_sample_pos(const hippo_sys *s, int legs_start, double dt, size_t L, double *pos);
+/* uhat: (M,) the reconstruction of state x: (N,) at pos: (M,); mse and max_abs
+ * against u: (M,) (NaN propagates).  Works in chunks: O(N) extra memory per
+ * 256 points.  0 ok, -1 out of memory. */
+int hippo_roundtrip(const hippo_sys *s, size_t M, const double *pos, const double *x,
+                    const double *u, double *uhat, double *mse, double *max_abs);
+
 #endif
