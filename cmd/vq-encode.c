@@ -125,50 +125,6 @@ static int pick(const char *opt, const char *arg, const char *const *names)
 
 /* ===== reading vectors ================================================ */
 
-/* The vectors of a record: *v (rows, D) contiguous, *batch for an array of
- * arrays.  D = 0 adopts the first vector's width.  -1 with a message. */
-static int rec_rows(ctx_t *c, kx_rec *in, const double **v, size_t *rows, int *batch, char *err,
-                    size_t errsz)
-{
-	const kx_mat *x = &in->x;
-	if (in->kind == KX_REC_OBJECT) {
-		int st = kx_rec_mat(in, c->key, 1, &c->xo, err, errsz);
-		if (st == 1)
-			snprintf(err, errsz, "no \"%s\" in the object", c->key);
-		if (st)
-			return -1;
-		x = &c->xo;
-	} else if (in->kind != KX_REC_ARRAY && in->kind != KX_REC_BATCH && in->kind != KX_REC_NUMBER) {
-		snprintf(err, errsz, "expected an array of numbers or an object, got %s", kx_json_kind(in->json));
-		return -1;
-	}
-	if (x->rows == 0 || (x->rows == 1 && KX_ROWLEN(x, 0) == 0)) {
-		snprintf(err, errsz, "empty vector");
-		return -1;
-	}
-	if (!c->D)
-		c->D = KX_ROWLEN(x, 0);
-	for (size_t r = 0; r < x->rows; r++) {
-		if (KX_ROWLEN(x, r) != c->D) {
-			if (x->batch)
-				snprintf(err, errsz, "row %zu: expected %zu values, got %zu", r, c->D, KX_ROWLEN(x, r));
-			else
-				snprintf(err, errsz, "expected %zu values, got %zu", c->D, KX_ROWLEN(x, r));
-			return -1;
-		}
-	}
-	for (size_t i = 0; i < x->n; i++)
-		if (!(x->v[i] - x->v[i] == 0)) {
-			snprintf(err, errsz, "expected finite numbers, got %s at position %zu", x->v[i] != x->v[i]
-			         ? "NaN" : x->v[i] > 0 ? "Infinity" : "-Infinity", i % c->D);
-			return -1;
-		}
-	*v = x->v;
-	*rows = x->rows;
-	*batch = x->batch;
-	return 0;
-}
-
 static void push_rows(ctx_t *c, const double *v, size_t rows)
 {
 	if ((c->nx + rows) * c->D > c->capx) {
@@ -326,7 +282,7 @@ static int read_loop(ctx_t *c, kx_reader *rd, rows_fn flush, int keep_recs)
 		const double *v;
 		size_t rows;
 		int batch;
-		if (st > 0 && rec_rows(c, in, &v, &rows, &batch, err, sizeof err) == 0) {
+		if (st > 0 && kx_rec_vectors(in, c->key, &c->xo, &c->D, &v, &rows, &batch, err, sizeof err) == 0) {
 			if (keep_recs) {
 				c->qrow0[c->nq] = c->nx;
 				c->qrows[c->nq] = rows;

@@ -87,6 +87,50 @@ int kx_load_codebook(const char *path, size_t dim, kx_array *a, size_t *K, size_
 	return err[0] ? -1 : 0;
 }
 
+/* ===== vectors of a record ========================================== */
+
+int kx_rec_vectors(const kx_rec *in, const char *key, kx_mat *tmp, size_t *D, const double **v,
+                   size_t *rows, int *batch, char *err, size_t errsz)
+{
+	const kx_mat *x = &in->x;
+	if (in->kind == KX_REC_OBJECT) {
+		int st = kx_rec_mat(in, key, 1, tmp, err, errsz);
+		if (st == 1)
+			snprintf(err, errsz, "no \"%s\" in the object", key);
+		if (st)
+			return -1;
+		x = tmp;
+	} else if (in->kind != KX_REC_ARRAY && in->kind != KX_REC_BATCH && in->kind != KX_REC_NUMBER) {
+		snprintf(err, errsz, "expected an array of numbers or an object, got %s", kx_json_kind(in->json));
+		return -1;
+	}
+	if (x->rows == 0 || (x->rows == 1 && KX_ROWLEN(x, 0) == 0)) {
+		snprintf(err, errsz, "empty vector");
+		return -1;
+	}
+	if (!*D)
+		*D = KX_ROWLEN(x, 0);
+	for (size_t r = 0; r < x->rows; r++) {
+		if (KX_ROWLEN(x, r) == *D)
+			continue;
+		if (x->batch)
+			snprintf(err, errsz, "row %zu: expected %zu values, got %zu", r, *D, KX_ROWLEN(x, r));
+		else
+			snprintf(err, errsz, "expected %zu values, got %zu", *D, KX_ROWLEN(x, r));
+		return -1;
+	}
+	for (size_t i = 0; i < x->n; i++)
+		if (!(x->v[i] - x->v[i] == 0)) {
+			snprintf(err, errsz, "expected finite numbers, got %s at position %zu",
+			         x->v[i] != x->v[i] ? "NaN" : x->v[i] > 0 ? "Infinity" : "-Infinity", i % *D);
+			return -1;
+		}
+	*v = x->v;
+	*rows = x->rows;
+	*batch = x->batch;
+	return 0;
+}
+
 /* ===== matrix fields ================================================= */
 
 int kx_rec_matrix(const kx_rec *in, const char *key, int required, kx_mat *m, size_t *cols,

@@ -29,6 +29,15 @@ void kx_sum_close(kx_buf *b);                           /* "}\n" */
 int kx_load_codebook(const char *path, size_t dim, kx_array *a, size_t *K, size_t *D, char *err,
                      size_t errsz);
 
+/* ----- vectors of a record ----- */
+
+/* The vectors of a record (a vector, a batch, a bare number, or an object
+ * holding either under key, parsed into tmp): *v (rows, *D) contiguous,
+ * *batch for an array of arrays.  *D = 0 adopts the first vector's width.
+ * Every vector must have *D values, all finite.  0 ok; -1 with a message. */
+int kx_rec_vectors(const kx_rec *in, const char *key, kx_mat *tmp, size_t *D, const double **v,
+                   size_t *rows, int *batch, char *err, size_t errsz);
+
 /* ----- matrix fields of object records ----- */
 
 /* The field key of an object record as a matrix m (an array of rows): not
