@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.." || exit 1
 : "${KX_BIN:=$PWD/bin}" "${PYTHON:=/usr/bin/python3}"
 mkdir -p bench/out
 "$PYTHON" - "$KX_BIN/lora-init" <<'PY'
-import json, subprocess, sys, time
+import json, resource, subprocess, sys, time
 import numpy as np
 prog = sys.argv[1]
 try:
@@ -18,10 +18,14 @@ except Exception:
     torch = None
 
 def best(f, k=3):
-    t = []
+    """(best wall-clock, best CPU seconds of this process and its children) over k runs."""
+    t, c = [], []
     for _ in range(k):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN); c0 = time.process_time()
         t0 = time.perf_counter(); f(); t.append(time.perf_counter() - t0)
-    return min(t)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        c.append(time.process_time() - c0 + (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime))
+    return min(t), min(c)
 
 def np_lora_ga(W0, Gs, r, s, c):
     G = Gs.astype(np.float64).mean(0)
@@ -56,7 +60,7 @@ for m, n, r, K, svd in cases:
         t_t = best(lambda: torch_lora_ga(W0, Gs, r, s, c))
         rows.append((name, ours, "torch svd_lowrank (1 thread)", t_t))
     else:
-        rows.append((name, ours, "torch (not importable)", float("nan")))
+        rows.append((name, ours, "torch (not importable)", (float("nan"), float("nan"))))
     # agreement of our sigma with numpy's (exact for dgesdd; the randomized estimate otherwise)
     sig = json.load(open("bench/out/lora-q.json"))["sigma"]
     S = np.linalg.svd(Gs.astype(np.float64).mean(0), compute_uv=False)[:2 * r]
@@ -65,11 +69,12 @@ for m, n, r, K, svd in cases:
 print("### lora-init\n")
 print("LoRA-GA init of one layer from .npy files (mean of K gradients, SVD, A, B, w0_adj; ours includes")
 print("reading and writing the .npy files).  numpy uses its own OpenBLAS threads; torch one thread.\n")
-print("| case | ours | peer | peer/ours |")
-print("|---|---|---|---|")
-for row in rows:
-    name, ours, peer, tp = row[:4]
-    extra = f" (our sigma vs numpy: {row[4]:.0e} rel.)" if len(row) > 4 else ""
-    print(f"| {name}{extra} | {ours * 1e3:.0f} ms | {peer}: {tp * 1e3:.0f} ms | {tp / ours:.2f} |")
-print()
+for j, what in ((0, "case"), (1, "case (CPU seconds, all threads)")):
+    print(f"| {what} | ours | peer | peer/ours |")
+    print("|---|---|---|---|")
+    for row in rows:
+        name, ours, peer, tp = row[0], row[1][j], row[2], row[3][j]
+        extra = f" (our sigma vs numpy: {row[4]:.0e} rel.)" if len(row) > 4 and j == 0 else ""
+        print(f"| {name}{extra} | {ours:.3f} s | {peer}: {tp:.3f} s | {tp / ours:.2f} |")
+    print()
 PY
