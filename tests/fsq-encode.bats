@@ -497,3 +497,24 @@ print(a.shape, a.dtype, b.dtype, a[10].tolist(), l[59].tolist(), (a == b).all())
 	run fsq-encode -V
 	assert_output 'fsq-encode (kexue-tools) 0.1.0'
 }
+
+@test "fsq-encode: the raw block path and the record filter (-u) write the same bytes and messages" {
+	py 'z = np.random.default_rng(1).standard_normal((10001, 4)).astype("<f4"); z[7, 2] = np.nan; z[9000, 0] = np.nan
+z.tofile("'"$T/z.f32"'"); open("'"$T/p.f32"'", "wb").write(z.tobytes()[:-4])
+z.astype("<f8").tofile("'"$T/z.f64"'")'
+	for args in "-O u32" "-O u32 -f level" "-f code" "-O f64 -f bounded" "-O f32 -f index" "--stats-only"; do
+		for k in "" "-K"; do
+			fsq-encode -b 10 -i f32 $args $k "$T/z.f32" "$T/p.f32" "$T/z.f32" > "$T/a" 2> "$T/ae" || true
+			fsq-encode -b 10 -i f32 $args $k -u "$T/z.f32" "$T/p.f32" "$T/z.f32" > "$T/b" 2> "$T/be" || true
+			cmp "$T/a" "$T/b"
+			cmp "$T/ae" "$T/be"
+		done
+	done
+	run fsq-encode -b 10 -i f64 -O u32 -K "$T/z.f64"
+	assert_failure 1
+	run bash -c "fsq-encode -b 10 -i f32 -O u32 -K '$T/p.f32' 2>&1 >/dev/null"
+	assert_output "fsq-encode: $T/p.f32: record 8: value 3 is NaN (a number or +-Infinity is needed)
+fsq-encode: $T/p.f32: record 9001: value 1 is NaN (a number or +-Infinity is needed)
+fsq-encode: $T/p.f32: record 10001: trailing partial record (12 of 16 bytes)"
+	[ "$(fsq-encode -b 10 -i f32 -O u32 "$T/z.f32" 2>/dev/null | wc -c)" -eq 28 ]
+}
