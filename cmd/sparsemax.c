@@ -5,7 +5,7 @@
  * its gradient, JVP and VJP.
  * Post: Su Jianlin, "The road to probability distributions" (kexue.fm 10145);
  * papers: Martins & Astudillo 2016, Peters et al. 2019; spec: softmax.md.
- * Leaves out: per-record overrides, -O u32 -f support.
+ * Leaves out: -O u32 -f support.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -64,6 +64,7 @@ typedef struct {
 	int want[NF];             /* 1 when the field is computed */
 	int need_t, need_v, need_g;
 	const char *need_t_why;   /* the option that needs "t", for messages */
+	long iters;               /* --iters as given (0: none), for per-record alpha */
 	/* per-record buffers, grown to the largest record */
 	double *p, *grad, *jvp, *vjp, *dal, *tau, *loss, *work;
 	long long *support;
@@ -124,11 +125,62 @@ static const kx_mat *scores(ctx_t *c, kx_rec *in, char *err, size_t errsz)
 	}
 }
 
+/* Per-record settings (conventions 3): "alpha" and "temperature" in an object
+ * record override -a and -T for its rows; what the command line refuses as a
+ * usage error makes such a record bad. */
+static int record_cfg(const ctx_t *c, const kx_rec *in, kx_entmax_cfg *cfg, char *err,
+                      size_t errsz)
+{
+	*cfg = c->cfg;
+	if (in->kind != KX_REC_OBJECT)
+		return 0;
+	double v;
+	int st = kx_rec_num(in, "alpha", &v, err, errsz);
+	if (st < 0)
+		return -1;
+	if (st == 0) {
+		if (!isfinite(v) || !(v >= 1)) {
+			snprintf(err, errsz, "\"alpha\" must be a finite number >= 1");
+			return -1;
+		}
+		cfg->alpha = v;
+	}
+	st = kx_rec_num(in, "temperature", &v, err, errsz);
+	if (st < 0)
+		return -1;
+	if (st == 0) {
+		if (!(v >= 0)) {
+			snprintf(err, errsz, "\"temperature\" must be a number >= 0 (inf allowed)");
+			return -1;
+		}
+		cfg->T = v;
+	}
+	double a = cfg->alpha;
+	int exact = a == 1.5 || a == 2;
+	if (cfg->r != 1 && a != 2) {
+		snprintf(err, errsz, "alpha %g: a radius other than 1 needs alpha = 2", a);
+		return -1;
+	}
+	if (cfg->algo == KX_EM_SORT && !exact) {
+		snprintf(err, errsz, "alpha %g: --algo=sort needs alpha = 1.5 or 2", a);
+		return -1;
+	}
+	if ((c->want[F_LOSS] || c->want[F_GRAD]) && !(cfg->T > 0 && !isinf(cfg->T))) {
+		snprintf(err, errsz, "loss and grad need a temperature 0 < T < inf");
+		return -1;
+	}
+	cfg->iters = a == 1 || (cfg->algo == KX_EM_AUTO && exact) ? 0 : c->iters;
+	return 0;
+}
+
 static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz)
 {
 	ctx_t *c = vc;
 	const kx_mat *x = scores(c, in, err, errsz);
 	if (!x)
+		return KX_BAD;
+	kx_entmax_cfg cfg;
+	if (record_cfg(c, in, &cfg, err, errsz) < 0)
 		return KX_BAD;
 	if (x->rows == 0) {          /* [[]] has one empty row; [] none: both are empty */
 		snprintf(err, errsz, "empty vector");
@@ -172,7 +224,7 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 			.dalpha = c->want[F_DALPHA] ? c->dal + o : NULL,
 			.steps = &steps,
 		};
-		int kind = kx_entmax_row(&c->cfg, x->v + o, n, c->need_t ? c->t[r] : -1, &out, c->work);
+		int kind = kx_entmax_row(&cfg, x->v + o, n, c->need_t ? c->t[r] : -1, &out, c->work);
 		c->rows++;
 		if (kind == KX_ROW_NAN || (kind == KX_ROW_MASKED && !c->cfg.safe)) {
 			c->nan_rows++;
@@ -324,6 +376,7 @@ int main(int argc, char **argv)
 		kx_usage_error("--iters needs bisection, not --algo=sort");
 	int iters_ignored = iters_given && (a == 1 || (c.cfg.algo == KX_EM_AUTO && exact));
 	c.cfg.iters = iters_ignored ? 0 : (long)iters;
+	c.iters = (long)iters;
 
 	choose_fields(&c, &com, flag);
 	int finite_T = c.cfg.T > 0 && !isinf(c.cfg.T);

@@ -353,6 +353,31 @@ print(np.array_equal(p, q.astype(np.float32)) or bool(np.all(np.abs(p - q) <= 1e
 	assert_output '{"p":[0.5,0.5],"w":0.1000000000000000055511151231257827,"s":[0,0]}'
 }
 
+@test "sparsemax: \"alpha\" and \"temperature\" in an object record override -a and -T" {
+	run sparsemax -q --iters 24 <<< $'{"x":[-1,0,0.5],"alpha":1.33}\n{"x":[-2,0,0.5],"temperature":2}\n{"x":[-2,0,0.5]}'
+	assert_success
+	close "$(jq -c .p <<< "${lines[0]}")" '[0.04598203118558707,0.3276322540153174,0.6263857147990954]' 4e-16
+	close "$(jq -c .p <<< "${lines[1]}")" '[0,0.375,0.625]' 1e-16
+	assert_line --index 2 '{"x":[-2,0,0.5],"p":[0,0.25,0.75]}'
+	[ "$(sparsemax <<< '{"x":[-2,0,0.5],"alpha":1,"temperature":0.5}' | jq -c .p)" = "$(softmax -T 0.5 <<< '[-2,0,0.5]')" ]
+}
+
+@test "sparsemax: bad per-record settings are bad records" {
+	while IFS='|' read -r opts rec msg; do
+		run sparsemax $opts <<< "$(printf '[0]\n%s' "$rec")"
+		assert_failure 1
+		assert_line --index 0 "[$( [ "$opts" = '-r 2' ] && echo 2 || echo 1)]"
+		assert_line --index 1 "sparsemax: stdin:2: $msg"
+	done <<'EOF2'
+|{"x":[1,2],"alpha":0.5}|"alpha" must be a finite number >= 1
+|{"x":[1,2],"alpha":"x"}|"alpha" holds a string, expected a number
+|{"x":[1,2],"temperature":-1}|"temperature" must be a number >= 0 (inf allowed)
+-r 2|{"x":[1,2],"alpha":3}|alpha 3: a radius other than 1 needs alpha = 2
+--algo=sort|{"x":[1,2],"alpha":1.2}|alpha 1.2: --algo=sort needs alpha = 1.5 or 2
+--loss|{"x":[1,2],"t":0,"temperature":"inf"}|loss and grad need a temperature 0 < T < inf
+EOF2
+}
+
 # ----- errors -----
 
 @test "sparsemax: bad records of 4.7, each with its message, exit 1, earlier records written" {
