@@ -214,9 +214,16 @@ static int rec_seed(const kx_rec *in, opts_t *o, char *err, size_t errsz)
 		n -= 2;
 	}
 	uint64_t s;
+	double d;
 	if (n == 0 || n >= sizeof t || (memcpy(t, v, n), t[n] = 0, kx_parse_u64(t, &s) < 0)) {
-		snprintf(err, errsz, "\"seed\" must be an integer from 0 to 2^64-1");
-		return -1;
+		/* an integral JSON number written otherwise (5.0, 1e3) is exact below 2^53 */
+		if (v == sp->val && kx_parse_jsonnum(v, n, &d) == 0 && d >= 0 && d <= 9007199254740992.0 &&
+		    d == (double)(uint64_t)d) {
+			s = (uint64_t)d;
+		} else {
+			snprintf(err, errsz, "\"seed\" must be an integer from 0 to 2^64-1");
+			return -1;
+		}
 	}
 	o->seed = s;
 	o->own_seed = 1;
@@ -565,8 +572,10 @@ static int compute(ctx_t *c, opts_t *o, size_t R, size_t C, int has_grad, uint64
 	kx_lora_res *lrp = &c->lr;
 	*lrp = (kx_lora_res){ .A = need(c, M_A, r * n), .B = need(c, M_B, m * r),
 	                    .w0_adj = need(c, M_W, m * n), .sigma = need(c, M_SIGMA, 2 * r) };
-	if (m >= 1024 || n >= 1024)
-		kx_progress("SVD %zux%zu", m, n);
+	if (v && m >= 1024 && n >= 1024)
+		kx_progress("SVD %zux%zu (%s)", m, n,
+		            kx_lora_svd_choice(o->cfg.svd, m, n, r, o->cfg.oversample, v * r) == KX_SVD_FULL
+		            ? "full" : "randomized");
 	int info = kx_lora_init(&o->cfg, m, n, W0, G, &g, lrp);
 	*u = (outrec_t){ .o = o, .R = R, .C = C, .m = m, .n = n, .lr = lrp, .has_grad = has_grad };
 	if (info == 0 && (c->check || c->listed)) {
