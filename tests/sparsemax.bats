@@ -374,8 +374,10 @@ print(np.array_equal(p, q.astype(np.float32)) or bool(np.all(np.abs(p - q) <= 1e
 |{"x":[1,2],"temperature":-1}|"temperature" must be a number >= 0 (inf allowed)
 -r 2|{"x":[1,2],"alpha":3}|alpha 3: a radius other than 1 needs alpha = 2
 --algo=sort|{"x":[1,2],"alpha":1.2}|alpha 1.2: --algo=sort needs alpha = 1.5 or 2
---loss|{"x":[1,2],"t":0,"temperature":"inf"}|loss and grad need a temperature 0 < T < inf
 EOF2
+	run sparsemax --loss <<< '{"x":[1,2],"t":0,"temperature":"inf"}'
+	assert_failure 1
+	assert_output 'sparsemax: stdin:1: loss and grad need a temperature 0 < T < inf'
 }
 
 # ----- errors -----
