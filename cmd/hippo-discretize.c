@@ -14,6 +14,7 @@
 #include "kx.h"
 #include "hippo.h"
 #include "io_keep.h"
+#include "io_scalar.h"
 #include "linalg.h"
 
 static const char help[] =
@@ -68,7 +69,7 @@ static const char *const field_names[] = { "measure", "N", "theta", "beta", "nor
 	"u", "L", "compared", "mse", "max_abs", "u_hat", NULL };
 
 enum { O_LTI = 256, O_DT, O_LAG_ALPHA, O_NORM, O_LEGS_STEP, O_LEGS_START, O_MODE, O_CONT,
-       O_STEP, O_HORIZON, O_EVERY };
+       O_STEP, O_HORIZON, O_EVERY, O_END };
 static const struct option longopts[] = {
 	{ "measure", required_argument, NULL, 'm' },
 	{ "order", required_argument, NULL, 'N' },
@@ -116,14 +117,6 @@ typedef struct {
 	const kx_out *out;
 } ctx_t;
 
-static int lookup(const char *const *names, const char *s)
-{
-	for (int i = 0; names[i]; i++)
-		if (!strcmp(names[i], s))
-			return i;
-	return -1;
-}
-
 static int parse_method(const char *s)
 {
 	static const struct { const char *name; int m; } tab[] = {
@@ -143,6 +136,14 @@ static double positive(const char *opt, const char *arg)
 	double v;
 	if (kx_parse_double(arg, &v) < 0 || !(v > 0) || v - v != 0)
 		kx_usage_error("%s: expected a finite number > 0, got '%s'", opt, arg);
+	return v;
+}
+
+static long long integer(const char *opt, const char *arg, long long lo, long long hi)
+{
+	long long v;
+	if (kx_parse_long(arg, lo, hi, &v) < 0)
+		kx_usage_error("%s: expected an integer in %lld..%lld, got '%s'", opt, lo, hi, arg);
 	return v;
 }
 
@@ -169,55 +170,36 @@ static int finite_all(const double *v, size_t n)
 static int has_theta(int m) { return m == HIPPO_LEGT || m == HIPPO_LMU || m == HIPPO_FOUT; }
 static int has_norm(int m) { return m == HIPPO_LEGS || m == HIPPO_LEGT; }
 
-/* The fields the mode and system produce, in their default order. */
+/* Does the mode and system produce field f?  The enum is in the default order
+ * of every mode's record, so the available fields are these, in enum order. */
+static int produced(const ctx_t *c, int f)
+{
+	int m = c->sys.measure, mat = c->mode == MODE_MATRICES;
+	int disc = mat && !c->continuous && (!c->scaled || c->step_given);
+	switch (f) {
+	case F_MEASURE: case F_N: return mat || c->mode == MODE_ROUNDTRIP;
+	case F_THETA: return produced(c, F_N) && has_theta(m);
+	case F_BETA: return produced(c, F_N) && m == HIPPO_LAGT;
+	case F_NORM: return produced(c, F_N) && has_norm(m);
+	case F_FORM: case F_A: case F_B: return mat;
+	case F_METHOD: return disc;
+	case F_ALPHA: return disc && c->method != M_ZOH;
+	case F_DT: return disc && !c->scaled;
+	case F_STEP: case F_LEGS_STEP: case F_LEGS_START: return disc && c->scaled;
+	case F_K: case F_X: return c->mode == MODE_RUN || c->mode == MODE_FINAL;
+	case F_S: return c->mode == MODE_RECONSTRUCT && c->scaled;
+	case F_D: return c->mode == MODE_RECONSTRUCT && !c->scaled;
+	case F_U: return c->mode == MODE_RECONSTRUCT;
+	default: return c->mode == MODE_ROUNDTRIP;    /* L, compared, mse, max_abs, u_hat */
+	}
+}
+
 static int available(const ctx_t *c, int *av)
 {
-	int n = 0, m = c->sys.measure;
-	if (c->mode == MODE_MATRICES || c->mode == MODE_ROUNDTRIP) {
-		av[n++] = F_MEASURE;
-		av[n++] = F_N;
-		if (has_theta(m))
-			av[n++] = F_THETA;
-		if (m == HIPPO_LAGT)
-			av[n++] = F_BETA;
-		if (has_norm(m))
-			av[n++] = F_NORM;
-	}
-	switch (c->mode) {
-	case MODE_MATRICES:
-		av[n++] = F_FORM;
-		if (!c->continuous && (!c->scaled || c->step_given)) {
-			av[n++] = F_METHOD;
-			if (c->method != M_ZOH)
-				av[n++] = F_ALPHA;
-			if (c->scaled) {
-				av[n++] = F_STEP;
-				av[n++] = F_LEGS_STEP;
-				av[n++] = F_LEGS_START;
-			} else {
-				av[n++] = F_DT;
-			}
-		}
-		av[n++] = F_A;
-		av[n++] = F_B;
-		break;
-	case MODE_RUN:
-	case MODE_FINAL:
-		av[n++] = F_K;
-		av[n++] = F_X;
-		break;
-	case MODE_RECONSTRUCT:
-		av[n++] = c->scaled ? F_S : F_D;
-		av[n++] = F_U;
-		break;
-	case MODE_ROUNDTRIP:
-		av[n++] = F_L;
-		av[n++] = F_COMPARED;
-		av[n++] = F_MSE;
-		av[n++] = F_MAXABS;
-		av[n++] = F_UHAT;
-		break;
-	}
+	int n = 0;
+	for (int f = 0; f < NF; f++)
+		if (produced(c, f))
+			av[n++] = f;
 	return n;
 }
 
@@ -227,6 +209,13 @@ static int wants(const ctx_t *c, int f)
 		if (c->fields[i] == f)
 			return 1;
 	return 0;
+}
+
+static void save_npy(const char *path, const double *v, int ndim, const size_t *shape, int f32)
+{
+	char err[300];
+	if (kx_npy_save(path, v, ndim, shape, f32, err, sizeof err) < 0)
+		kx_die("%s: %s", path, err);
 }
 
 /* ===== the header fields (matrices, roundtrip) ===== */
@@ -259,28 +248,20 @@ static int do_matrices(ctx_t *c, const kx_common *com)
 	if (info > 0)
 		kx_die("the system matrix I - alpha dt A is singular (LAPACK info %d)", info);
 	int bad = !finite_all(A, N * N) || !finite_all(B, N);
-	char err[300];
 	if (c->npy) {
 		size_t shA[2] = { N, N }, shB[1] = { N };
 		int wA = !c->fields_given || wants(c, F_A), wB = !c->fields_given || wants(c, F_B);
-		char *path = kx_strdup(c->npy);
-		size_t len = strlen(path);
-		kx_buf p = { 0 };
+		size_t len = strlen(c->npy);
+		char *path = kx_malloc(len + 8);
 		for (int which = 0; which < 2; which++) {
 			if (!(which ? wB : wA))
 				continue;
-			p.len = 0;
-			if (c->fields_given)
-				kx_buf_puts(&p, path);
-			else {
-				kx_buf_put(&p, path, len - 4);
-				kx_buf_puts(&p, which ? ".B.npy" : ".A.npy");
-			}
-			if (kx_npy_save(p.s, which ? B : A, which ? 1 : 2, which ? shB : shA, c->f32, err,
-			                sizeof err) < 0)
-				kx_die("%s: %s", p.s, err);
+			if (c->fields_given)      /* -f A or -f B: exactly PATH */
+				memcpy(path, c->npy, len + 1);
+			else                      /* PREFIX.A.npy, PREFIX.B.npy */
+				snprintf(path, len + 8, "%.*s.%c.npy", (int)(len - 4), c->npy, which ? 'B' : 'A');
+			save_npy(path, which ? B : A, which ? 1 : 2, which ? shB : shA, c->f32);
 		}
-		kx_buf_free(&p);
 		free(path);
 	} else {
 		kx_out out;
@@ -318,46 +299,6 @@ static int do_matrices(ctx_t *c, const kx_common *com)
 }
 
 /* ===== the recurrence (run, final, roundtrip) ===== */
-
-/* One sample out of a record: 0 ok, -1 bad (message in err). */
-static int sample_of(const kx_rec *rec, const char *key, double *u, char *err, size_t errsz)
-{
-	switch (rec->kind) {
-	case KX_REC_NUMBER:
-		*u = rec->x.v[0];
-		break;
-	case KX_REC_ARRAY:
-		if (rec->fmt == KX_FMT_JSON) {
-			snprintf(err, errsz, "expected one number per record, got an array of %zu", rec->x.n);
-			return -1;
-		}
-		if (rec->x.n != 1) {
-			snprintf(err, errsz, "expected one number per record, got %zu numbers", rec->x.n);
-			return -1;
-		}
-		*u = rec->x.v[0];
-		break;
-	case KX_REC_BATCH:
-		snprintf(err, errsz, "expected one number per record, got an array of %zu", rec->x.rows);
-		return -1;
-	case KX_REC_OBJECT: {
-		int st = kx_rec_num(rec, key, u, err, errsz);
-		if (st == 1)
-			snprintf(err, errsz, "no \"%s\" in the object", key);
-		if (st)
-			return -1;
-		break;
-	}
-	default:
-		snprintf(err, errsz, "expected a number, got %s", kx_json_kind(rec->json));
-		return -1;
-	}
-	if (!(*u - *u == 0)) {
-		snprintf(err, errsz, "expected a finite sample");
-		return -1;
-	}
-	return 0;
-}
 
 /* Where the states of run, final and roundtrip go. */
 typedef struct {
@@ -399,12 +340,6 @@ typedef struct {
 	double samples, cpu_seconds;   /* processor time of the reading and stepping loop */
 } run_stats;
 
-static void save_npy(const char *path, const double *v, int ndim, const size_t *shape, int f32)
-{
-	char err[300];
-	if (kx_npy_save(path, v, ndim, shape, f32, err, sizeof err) < 0)
-		kx_die("%s: %s", path, err);
-}
 
 static void write_roundtrip(ctx_t *c, sink_t *sk, const double *us, size_t L)
 {
@@ -462,7 +397,7 @@ static int do_stream(ctx_t *c, const kx_common *com, kx_reader *rd, run_stats *s
 			break;
 		st->records++;
 		double u = 0;
-		if (got < 0 || sample_of(&rec, c->key, &u, err, sizeof err) < 0) {
+		if (got < 0 || kx_rec_scalar(&rec, c->key, &u, err, sizeof err) < 0) {
 			st->bad++;
 			status = 1;
 			flush_out(&sk);
@@ -665,8 +600,10 @@ static int do_reconstruct(ctx_t *c, const kx_common *com, kx_reader *rd, run_sta
 
 static int pick(const char *const *names, const char *opt, const char *arg, const char *later)
 {
-	int i = lookup(names, arg);
-	if (i < 0) {
+	int i = 0;
+	while (names[i] && strcmp(names[i], arg))
+		i++;
+	if (!names[i]) {
 		if (later && strstr(later, arg) && strlen(arg) > 2)
 			kx_usage_error("%s '%s' is not implemented in this version", opt + 2, arg);
 		kx_usage_error("%s: unknown value '%s'", opt, arg);
@@ -683,97 +620,67 @@ int main(int argc, char **argv)
 	ctx_t c = { .sys = { .measure = HIPPO_LEGS, .N = 64, .theta = 1, .beta = 1 },
 	            .method = M_BILINEAR, .alpha = 0.5, .dt = 0.01, .horizon = 10, .P = 100,
 	            .every = 1 };
-	int given_method = 0, given_alpha = 0, given_theta = 0, given_beta = 0, given_norm = 0,
-	    given_lti = 0, given_lstep = 0, given_lstart = 0, given_P = 0, given_hor = 0,
-	    given_every = 0, given_lag = 0, given_dt = 0;
-	long long v;
+	unsigned char given[O_END] = { 0 };   /* given[o]: option o was given */
 	int o;
 	while ((o = kx_getopt(&cli, &com, argc, argv)) != -1) {
+		given[o] = 1;
 		switch (o) {
 		case 'm':
 			c.sys.measure = pick(measure_names, "--measure", optarg, "tlagt glagt fours chebt");
 			break;
-		case 'N':
-			if (kx_parse_long(optarg, 1, 4096, &v) < 0)
-				kx_usage_error("-N: expected an integer in 1..4096, got '%s'", optarg);
-			c.sys.N = (size_t)v;
-			break;
-		case O_LTI: given_lti = 1; c.sys.lti = 1; break;
-		case O_DT: c.dt = positive("--dt", optarg); given_dt = 1; break;
+		case 'N': c.sys.N = (size_t)integer("-N", optarg, 1, 4096); break;
+		case O_LTI: c.sys.lti = 1; break;
+		case O_DT: c.dt = positive("--dt", optarg); break;
 		case 'M':
-			c.method = parse_method(optarg);
-			if (c.method < 0)
+			if ((c.method = parse_method(optarg)) < 0)
 				kx_usage_error("--method: unknown method '%s' (forward, backward, bilinear, gbt, "
 				               "zoh)", optarg);
-			given_method = 1;
 			break;
 		case 'a':
 			if (kx_parse_double(optarg, &c.alpha) < 0 || !(c.alpha >= 0 && c.alpha <= 1))
 				kx_usage_error("--alpha: expected a number in [0, 1], got '%s'", optarg);
-			given_alpha = 1;
 			break;
-		case 't': c.sys.theta = positive("--theta", optarg); given_theta = 1; break;
-		case 'b': c.sys.beta = positive("--beta", optarg); given_beta = 1; break;
-		case O_LAG_ALPHA: given_lag = 1; break;
-		case O_NORM: c.sys.norm = pick(norm_names, "--norm", optarg, NULL); given_norm = 1; break;
-		case O_LEGS_STEP:
-			c.legs_step = pick(step_names, "--legs-step", optarg, NULL);
-			given_lstep = 1;
-			break;
-		case O_LEGS_START:
-			c.legs_start = pick(start_names, "--legs-start", optarg, NULL);
-			given_lstart = 1;
-			break;
+		case 't': c.sys.theta = positive("--theta", optarg); break;
+		case 'b': c.sys.beta = positive("--beta", optarg); break;
+		case O_NORM: c.sys.norm = pick(norm_names, "--norm", optarg, NULL); break;
+		case O_LEGS_STEP: c.legs_step = pick(step_names, "--legs-step", optarg, NULL); break;
+		case O_LEGS_START: c.legs_start = pick(start_names, "--legs-start", optarg, NULL); break;
 		case O_MODE: c.mode = pick(mode_names, "--mode", optarg, "nplr"); break;
 		case O_CONT: c.continuous = 1; break;
-		case O_STEP:
-			if (kx_parse_long(optarg, 0, (long long)1 << 53, &v) < 0)
-				kx_usage_error("--step: expected an integer in 0..2^53, got '%s'", optarg);
-			c.stepK = (double)v;
-			c.step_given = 1;
-			break;
-		case 'P':
-			if (kx_parse_long(optarg, 1, (long long)1 << 40, &v) < 0)
-				kx_usage_error("-P: expected an integer >= 1, got '%s'", optarg);
-			c.P = (size_t)v;
-			given_P = 1;
-			break;
-		case O_HORIZON: c.horizon = positive("--horizon", optarg); given_hor = 1; break;
-		case O_EVERY:
-			if (kx_parse_long(optarg, 1, (long long)1 << 62, &v) < 0)
-				kx_usage_error("--every: expected an integer >= 1, got '%s'", optarg);
-			c.every = (size_t)v;
-			given_every = 1;
-			break;
+		case O_STEP: c.stepK = (double)integer("--step", optarg, 0, (long long)1 << 53); break;
+		case 'P': c.P = (size_t)integer("-P", optarg, 1, (long long)1 << 40); break;
+		case O_HORIZON: c.horizon = positive("--horizon", optarg); break;
+		case O_EVERY: c.every = (size_t)integer("--every", optarg, 1, (long long)1 << 62); break;
 		}
 	}
+	c.step_given = given[O_STEP];
 	kx_quiet = com.quiet;
 	int m = c.sys.measure;
 	/* ----- validation: everything before any input is read ----- */
 	if (m == HIPPO_FOUT && c.sys.N % 2)
 		kx_usage_error("fout needs an even -N (it uses N/2 frequencies), got %zu", c.sys.N);
-	if (given_alpha) {
-		if (given_method && c.method != M_GBT)
+	if (given['a']) {
+		if (given['M'] && c.method != M_GBT)
 			kx_usage_error("--alpha goes with --method gbt, not %s", method_names[c.method]);
 		c.method = M_GBT;
 	}
 	if (c.method == M_FORWARD) c.alpha = 0;
 	if (c.method == M_BACKWARD) c.alpha = 1;
 	if (c.method == M_BILINEAR) c.alpha = 0.5;
-	if (given_lti && m != HIPPO_LEGS)
+	if (given[O_LTI] && m != HIPPO_LEGS)
 		kx_usage_error("--lti applies to legs only (%s is always LTI)", measure_names[m]);
-	if (given_norm && c.sys.norm != HIPPO_ORTHO && !has_norm(m))
+	if (given[O_NORM] && c.sys.norm != HIPPO_ORTHO && !has_norm(m))
 		kx_usage_error("--norm %s applies to legs and legt only", norm_names[c.sys.norm]);
-	if (given_theta && !has_theta(m))
+	if (given['t'] && !has_theta(m))
 		kx_usage_error("--theta applies to legt, lmu and fout, not %s", measure_names[m]);
-	if (given_beta && m != HIPPO_LAGT)
+	if (given['b'] && m != HIPPO_LAGT)
 		kx_usage_error("--beta applies to lagt, not %s", measure_names[m]);
-	if (given_lag)
+	if (given[O_LAG_ALPHA])
 		kx_usage_error("--lag-alpha applies to glagt, which is not implemented in this version");
 	c.scaled = hippo_is_scaled(&c.sys);
-	if ((given_lstep || given_lstart) && !c.scaled)
+	if ((given[O_LEGS_STEP] || given[O_LEGS_START]) && !c.scaled)
 		kx_usage_error("%s applies to scaled legs only (-m legs without --lti)",
-		               given_lstep ? "--legs-step" : "--legs-start");
+		               given[O_LEGS_STEP] ? "--legs-step" : "--legs-start");
 	if (c.step_given && c.mode != MODE_MATRICES)
 		kx_usage_error("--step belongs to --mode matrices");
 	if (c.step_given && !c.scaled)
@@ -782,11 +689,11 @@ int main(int argc, char **argv)
 		kx_usage_error("--step and --continuous do not go together");
 	if (c.continuous && c.mode != MODE_MATRICES)
 		kx_usage_error("--continuous belongs to --mode matrices");
-	if (given_P && c.mode != MODE_RECONSTRUCT)
+	if (given['P'] && c.mode != MODE_RECONSTRUCT)
 		kx_usage_error("-P belongs to --mode reconstruct");
-	if (given_hor && (c.mode != MODE_RECONSTRUCT || m != HIPPO_LAGT))
+	if (given[O_HORIZON] && (c.mode != MODE_RECONSTRUCT || m != HIPPO_LAGT))
 		kx_usage_error("--horizon belongs to --mode reconstruct with -m lagt");
-	if (given_every && c.mode != MODE_RUN)
+	if (given[O_EVERY] && c.mode != MODE_RUN)
 		kx_usage_error("--every belongs to --mode run");
 	if (c.mode == MODE_MATRICES && optind < argc)
 		kx_usage_error("matrices mode reads no input, but FILE operands were given");
@@ -868,7 +775,7 @@ int main(int argc, char **argv)
 	}
 	c.key = com.key ? com.key : c.mode == MODE_RECONSTRUCT ? "x" : "u";
 	/* Warnings */
-	if (c.scaled && given_dt)
+	if (c.scaled && given[O_DT])
 		kx_warn("--dt has no effect on scaled legs (dt cancels: only k matters)");
 	int stepping = c.mode == MODE_RUN || c.mode == MODE_FINAL || c.mode == MODE_ROUNDTRIP ||
 	               c.step_given;
