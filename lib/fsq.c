@@ -198,13 +198,13 @@ uint32_t kx_fsq_digit_ref(const kx_fsq *q, size_t i, double z)
 	return clamp_digit(q, i, rint(b) + q->hw[i]);         /* half to even (jnp/torch round) */
 }
 
-uint32_t kx_fsq_digit(const kx_fsq *q, size_t i, double z)
+/* digit = #{k : z >= thr_k}: ascending thresholds, -inf ones always counted.
+ * A short branch-free count for small L (the compiler vectorises it), a
+ * binary search for large L.  Inlined into the vector encoder. */
+static inline uint32_t digit_tab(const kx_fsq *q, size_t i, double z)
 {
 	if (!q->tab[i])
 		return kx_fsq_digit_ref(q, i, z);
-	/* digit = #{k : z >= thr_k}: ascending thresholds, -inf ones always
-	 * counted.  A short linear count (branch-free) for small L, a binary
-	 * search for large L. */
 	const double *t = q->thr + q->thr_off[i];
 	size_t n = q->thr_off[i + 1] - q->thr_off[i];
 	if (n <= 16) {
@@ -222,6 +222,11 @@ uint32_t kx_fsq_digit(const kx_fsq *q, size_t i, double z)
 			hi = mid;
 	}
 	return (uint32_t)lo;
+}
+
+uint32_t kx_fsq_digit(const kx_fsq *q, size_t i, double z)
+{
+	return digit_tab(q, i, z);
 }
 
 double kx_fsq_code(const kx_fsq *q, size_t i, uint32_t l)
@@ -260,7 +265,7 @@ void kx_fsq_encode(const kx_fsq *q, const double *z, uint32_t *level, double *co
 	/* z: (d,); level, code, bounded: (d,) or NULL; index: scalar or NULL */
 	uint64_t idx = 0;
 	for (size_t i = 0; i < q->d; i++) {
-		uint32_t l = kx_fsq_digit(q, i, z[i]);
+		uint32_t l = digit_tab(q, i, z[i]);
 		idx += (uint64_t)l * q->basis[i];
 		if (level)
 			level[i] = l;
