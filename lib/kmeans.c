@@ -245,7 +245,11 @@ static int cand_cmp(const void *pa, const void *pb)
 	return worse(b, a) ? -1 : worse(a, b) ? 1 : 0;
 }
 
-void kx_km_cand_sort(kx_km_cand *c, size_t n) { qsort(c, n, sizeof *c, cand_cmp); }
+void kx_km_cand_sort(kx_km_cand *c, size_t n)
+{
+	if (n > 1)             /* qsort(NULL, 0) is undefined */
+		qsort(c, n, sizeof *c, cand_cmp);
+}
 void kx_km_far_sort(kx_km_far *f) { kx_km_cand_sort(f->e, f->n); }
 
 long kx_km_relocate(kx_km_acc *a, const kx_km_cand *cand, size_t ncand)
