@@ -15,7 +15,6 @@
 #include "hippo.h"
 #include "io_keep.h"
 #include "io_scalar.h"
-#include "linalg.h"
 
 static const char help[] =
 "usage: hippo-discretize [-m MEASURE] [-N N] [--lti] [--dt DT] [-M METHOD] [-a ALPHA]\n"
@@ -520,8 +519,7 @@ static int process_state(void *vc, kx_rec *in, kx_result *res, char *err, size_t
 		for (size_t r = 0; r < rows; r++)
 			memcpy(c->gridrep + r * P, c->grid, P * sizeof *c->grid);
 	}
-	/* u (rows, P) = X (rows, N) W^T */
-	kx_gemm(0, 1, rows, P, N, 1, x->v, c->W, 0, c->u);
+	hippo_reconstruct(P, N, c->W, rows, x->v, c->u);
 	if (c->npy) {
 		int grid = wants(c, F_S) || wants(c, F_D);
 		if (c->npy_rows + rows > c->npy_cap) {

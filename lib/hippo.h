@@ -119,6 +119,11 @@ void hippo_grid(const hippo_sys *s, size_t P, double horizon, double *pos);
  * otherwise).  A Laguerre weight whose exponential factor underflows is 0. */
 void hippo_basis(const hippo_sys *s, size_t P, const double *pos, double *W);
 
+/* U: (rows, P) = X W^T: the reconstructions of rows states X: (rows, N) with
+ * the basis W: (P, N) of hippo_basis (one dgemm). */
+void hippo_reconstruct(size_t P, size_t N, const double *W, size_t rows, const double *X,
+                       double *U);
+
 /* ===== the online memory (hippo_mem.c) ===== */
 
 /* A memory that consumes one sample at a time: LTI systems step with a dense

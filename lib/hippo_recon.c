@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "hippo.h"
+#include "linalg.h"
 
 void hippo_grid(const hippo_sys *s, size_t P, double horizon, double *pos)
 {
@@ -89,4 +90,11 @@ void hippo_basis(const hippo_sys *s, size_t P, const double *pos, double *W)
 			break;
 		}
 	}
+}
+
+void hippo_reconstruct(size_t P, size_t N, const double *W, size_t rows, const double *X,
+                       double *U)
+{
+	/* W: (P, N); X: (rows, N); U: (rows, P) = X W^T */
+	kx_gemm(0, 1, rows, P, N, 1, X, W, 0, U);
 }
