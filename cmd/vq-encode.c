@@ -426,6 +426,7 @@ static int partial(ctx_t *c, kx_reader *rd)
 	int status = read_loop(c, rd, flush_partial, 0);
 	if (status && !c->com->keep_going)
 		return status;
+	c->out.digits = 0;          /* a partial's numbers must read back exactly (2.5) */
 	kx_partial_write(&c->out, &c->out.buf, &c->acc, &c->far, c->rows_seen);
 	kx_out_flush(&c->out);
 	return status;

@@ -426,3 +426,29 @@ print(json.dumps({'q': z(512, 128), 'k': z(512, 128), 'v': z(512, 1536), 'codebo
 	assert_failure 1
 	assert_output 'vq-encode: cb3.jsonl: the initial codebook has 3 rows, -t asks for 4'
 }
+
+@test "vq-encode: the distributed Makefile of 4.3 (GNU parallel, cmp to a fixed point) equals -t" {
+	command -v parallel > /dev/null || skip "GNU parallel is not installed"
+	mkdata 15 800 3 8
+	cat > Makefile <<'MK'
+K  = 8
+IT = 12
+
+c0.jsonl: data.jsonl
+	shuf -n 50000 --random-source=data.jsonl data.jsonl | vq-encode -t $(K) --iters 0 -o $@
+
+codebook.jsonl: c0.jsonl data.jsonl
+	cp c0.jsonl cur.jsonl; \
+	for i in $$(seq $(IT)); do \
+	  parallel --pipe --keep-order --block 4k vq-encode -c cur.jsonl --partial < data.jsonl \
+	    | vq-encode -c cur.jsonl --merge -o next.jsonl || exit 1; \
+	  if cmp -s cur.jsonl next.jsonl; then break; fi; mv next.jsonl cur.jsonl; \
+	done; mv cur.jsonl $@
+
+check: codebook.jsonl
+	vq-encode -c c0.jsonl -t $(K) --iters $(IT) < data.jsonl | cmp - codebook.jsonl
+MK
+	run make -s check
+	assert_success
+	[ "$(parallel --pipe --keep-order --block 4k vq-encode -c c0.jsonl --partial < data.jsonl | wc -l)" -ge 5 ]
+}
