@@ -4,7 +4,7 @@
  * statistic of G = alpha (1 - sum p^2), refine its argmax by golden section,
  * and report the post's approximate optimum and the closed forms beside it.
  * Post: Su Jianlin, kexue.fm/archives/9812; spec: attn-scale.md.
- * Leaves out (later): masked -inf scores.
+ * Implements the later parts too: raw f32/f64 score input, masked -Infinity scores.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -143,14 +143,15 @@ static void push_sample(store_t *st, const double *s, size_t n)
 	st->off[++st->T] = st->ns;
 }
 
-static int all_finite(const kx_mat *m, const char *name, char *err, size_t errsz)
+/* Every number finite; with masked, -Infinity (a masked score) is allowed too. */
+static int all_finite(const kx_mat *m, const char *name, int masked, char *err, size_t errsz)
 {
 	for (size_t i = 0; i < m->n; i++)
-		if (m->v[i] - m->v[i] != 0) {
+		if (m->v[i] - m->v[i] != 0 && !(masked && m->v[i] < 0)) {
 			char num[KX_NUMLEN];
 			kx_fmt_double(num, m->v[i], 0);
-			snprintf(err, errsz, "%s holds a non-finite number (%s); every number must be finite",
-			         name, num);
+			snprintf(err, errsz, "%s holds a non-finite number (%s); every number must be finite%s",
+			         name, num, masked ? " or -Infinity (masked)" : "");
 			return -1;
 		}
 	return 0;
@@ -181,14 +182,36 @@ static int take_scores(store_t *st, const rd_opts *ro, const kx_mat *m, const ch
 		snprintf(err, errsz, "empty score vector");
 		return -1;
 	}
-	if (all_finite(m, name, err, errsz) < 0)
+	if (all_finite(m, name, 1, err, errsz) < 0)
 		return -1;
 	if (ro->n_check && n != (size_t)ro->n_check) {
 		snprintf(err, errsz, "%zu scores, expected %lld (-n)", n, ro->n_check);
 		return -1;
 	}
-	for (size_t r = 0; r < m->rows; r++)
-		push_sample(st, KX_ROW(m, r), n);
+	/* Masked (-Infinity) scores get p = 0: their e_i = exp(-inf) = 0 adds exactly
+	 * nothing, so they are dropped and the sample keeps its unmasked keys. */
+	for (size_t r = 0; r < m->rows; r++) {
+		size_t live = 0;
+		for (size_t i = 0; i < n; i++)
+			live += KX_ROW(m, r)[i] > -INFINITY;
+		if (live == 0) {
+			snprintf(err, errsz, m->rows > 1 ? "every score of row %zu is masked (-Infinity)"
+			                                 : "every score is masked (-Infinity)", r);
+			return -1;
+		}
+	}
+	if (n > st->wcap) {
+		st->wcap = n;
+		st->work = kx_realloc(st->work, st->wcap * sizeof *st->work);
+	}
+	for (size_t r = 0; r < m->rows; r++) {
+		const double *row = KX_ROW(m, r);
+		size_t live = 0;
+		for (size_t i = 0; i < n; i++)
+			if (row[i] > -INFINITY)
+				st->work[live++] = row[i];
+		push_sample(st, st->work, live);
+	}
 	return 0;
 }
 
@@ -234,7 +257,7 @@ static int take_qk(store_t *st, const rd_opts *ro, const kx_rec *rec, char *err,
 			         KX_ROWLEN(k, r), d);
 			return -1;
 		}
-	if (all_finite(q, "q", err, errsz) < 0 || all_finite(k, "k", err, errsz) < 0)
+	if (all_finite(q, "q", 0, err, errsz) < 0 || all_finite(k, "k", 0, err, errsz) < 0)
 		return -1;
 	size_t n = k->rows;
 	if (ro->n_check && n != (size_t)ro->n_check) {

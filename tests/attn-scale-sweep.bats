@@ -239,6 +239,14 @@ assert abs(v - $(jq .limit_large_alpha <<< "$sum")) < 1e-10, v"
 
 # ----- edge cases -----
 
+@test "attn-scale-sweep: masked -Infinity scores get p = 0: the same as leaving them out" {
+	a=$(attn-scale-sweep --input -q <<< $'{"scores":[0.3,"-Infinity",-0.2,0.9]}\n[-Infinity,1,2,0]')
+	b=$(attn-scale-sweep --input -q <<< $'{"scores":[0.3,-0.2,0.9]}\n[1,2,0]')
+	[ "$a" = "$b" ]
+	run attn-scale-sweep --input -q --alpha 1 <<< $'[0.3,"-Infinity",-0.2,0.9]\n[1,2,0,3]'
+	[ "$(jq -c '[.keys, .approx_argmax_alpha]' <<< "${lines[1]}")" = '[null,null]' ]
+}
+
 @test "attn-scale-sweep: tied maxima grow like alpha/2: G({1,1,0}) at 1, 10, 100" {
 	for a in 1 10 100; do
 		attn-scale-sweep --input --alpha $a -f objective <<< '{"scores":[1,1,0]}' | head -n 1 | jq .objective
@@ -436,14 +444,17 @@ bad_input() {   # bad_input INPUT MESSAGE [ARGS...]
 	bad_input '{"q":[1],"k":[]}' 'attn-scale-sweep: stdin:1: empty k'
 	bad_input '{"scores":[]}' 'attn-scale-sweep: stdin:1: empty score vector'
 	bad_input '[]' 'attn-scale-sweep: stdin:1: empty score vector'
-	bad_input $'[1,2]\n[1,"NaN"]' 'attn-scale-sweep: stdin:2: scores holds a non-finite number (NaN); every number must be finite'
-	bad_input '{"scores":[1,null]}' 'attn-scale-sweep: stdin:1: scores holds a non-finite number (NaN); every number must be finite'
+	bad_input $'[1,2]\n[1,"NaN"]' 'attn-scale-sweep: stdin:2: scores holds a non-finite number (NaN); every number must be finite or -Infinity (masked)'
+	bad_input '{"scores":[1,null]}' 'attn-scale-sweep: stdin:1: scores holds a non-finite number (NaN); every number must be finite or -Infinity (masked)'
 	bad_input '{"q":[1,"-Infinity"],"k":[[1,2]]}' 'attn-scale-sweep: stdin:1: q holds a non-finite number (-Infinity); every number must be finite'
 	bad_input $'[1,2]\n{"q":[1],"k":[[1]]}' 'attn-scale-sweep: stdin:2: a q/k record after score records (the first record decides the type)'
 	bad_input $'{"q":[1],"k":[[1]]}\n[1,2]' 'attn-scale-sweep: stdin:2: a score record after q/k records (the first record decides the type)'
 	bad_input $'[1,2,3]\n[1,2]' 'attn-scale-sweep: stdin:2: 2 scores, expected 3 (-n)' -n 3
 	bad_input '{"q":[1,2],"k":[[1,2]]}' 'attn-scale-sweep: stdin:1: q has 2 values, expected 3 (-d)' -d 3
 	bad_input '{"q":[1,2],"k":[[1,2]]}' 'attn-scale-sweep: stdin:1: k has 1 rows, expected 2 (-n)' -n 2
+	bad_input '[1,"Infinity"]' 'attn-scale-sweep: stdin:1: scores holds a non-finite number (Infinity); every number must be finite or -Infinity (masked)'
+	bad_input '["-Infinity",-Infinity]' 'attn-scale-sweep: stdin:1: every score is masked (-Infinity)'
+	bad_input '{"scores":[[1,2],[-Infinity,"-inf"]]}' 'attn-scale-sweep: stdin:1: every score of row 1 is masked (-Infinity)'
 	bad_input '{"scores":[[1,2],[3]]}' 'attn-scale-sweep: stdin:1: scores row 1 has 1 values, expected 2 (the length of row 0)'
 }
 
