@@ -115,17 +115,17 @@ static int encode(ctx_t *c, const kx_mat *x, kx_result *res, char *err, size_t e
 {
 	size_t d = c->q.d;
 	if (x->rows == 0) {
-		snprintf(err, errsz, "expected %zu values, got 0", d);
+		snprintf(err, errsz, "expected %zu value%s, got 0", d, d == 1 ? "" : "s");
 		return KX_BAD;
 	}
 	for (size_t r = 0; r < x->rows; r++) {
 		size_t len = KX_ROWLEN(x, r);
 		if (len != d) {
 			if (x->batch)
-				snprintf(err, errsz, "expected %zu values in row %zu of the batch, got %zu", d,
-				         r + 1, len);
+				snprintf(err, errsz, "expected %zu value%s in row %zu of the batch, got %zu", d,
+				         d == 1 ? "" : "s", r + 1, len);
 			else
-				snprintf(err, errsz, "expected %zu values, got %zu", d, len);
+				snprintf(err, errsz, "expected %zu value%s, got %zu", d, d == 1 ? "" : "s", len);
 			return KX_BAD;
 		}
 		const double *z = KX_ROW(x, r);

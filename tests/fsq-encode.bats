@@ -358,7 +358,7 @@ print(a.shape, a.dtype, b.dtype, a[10].tolist(), l[59].tolist(), (a == b).all())
 	assert_failure 1
 	assert_output 'fsq-encode: stdin:1: expected 4 values in row 2 of the batch, got 5'
 	run fsq-encode -l 3 <<< '[]'
-	assert_output 'fsq-encode: stdin:1: expected 1 values, got 0'
+	assert_output 'fsq-encode: stdin:1: expected 1 value, got 0'
 }
 
 @test "fsq-encode: NaN (also null and text nan) is a bad record with exit 1 and the line number" {
