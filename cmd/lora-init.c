@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cJSON.h>
 #include "kx.h"
-#include "io_matstream.h"
+#include "io_lora.h"
 #include "lora.h"
 
 static const char help[] =
@@ -52,14 +51,6 @@ static const char *const field_names[] = { "method", "layout", "rows", "cols", "
 	"scaling", "scale", "init_scale", "sigma", "A", "B", "w0_adj", "dora_m", "lr_A", "lr_B",
 	"lr_ratio", "check", NULL };
 
-static const char *const methods[] = { "lora-ga", "lora", "gaussian", "orthogonal", "pissa",
-                                       "olora", NULL };
-static const char *const directions[] = { "ArB2r", "A2rBr", "ArBr", NULL };
-static const char *const ga_scales[] = { "stable", "unit", "gd", NULL };
-static const char *const scalings[] = { "standard", "rslora", NULL };
-static const char *const layouts[] = { "torch", "blog", NULL };
-static const char *const svds[] = { "auto", "full", "randomized", NULL };   /* KX_SVD_* order */
-
 enum { O_SCALING = 256, O_DIRECTION, O_GA_SCALE, O_GRAD_TRANSFORM, O_SVD, O_NITER, O_OVERSAMPLE,
        O_CORDA_MODE, O_LR, O_LR_RATIO, O_CHECK, O_DORA, O_CONVERT, O_W0, O_GRAD, O_ROWS, O_COLS,
        O_OUT_PREFIX, O_NPY_F64, O_X, O_COV };
@@ -93,22 +84,10 @@ static const struct option longopts[] = {
 	{ 0 }
 };
 
-/* The settings one record is computed with: the command line, then overrides. */
-typedef struct {
-	kx_lora_cfg cfg;
-	int blog;              /* --layout blog */
-	uint64_t seed;         /* --seed, or the record's own "seed" */
-	int own_seed;          /* 1: the record gave "seed" (mix(R), no k added) */
-	double lr;             /* --lr; 0 = off */
-	double lr_ratio;       /* --lr-ratio number */
-	int ratio_blog;        /* --lr-ratio blog */
-	long long rows, cols;  /* --rows/--cols (record's layout); 0 = not given */
-} opts_t;
-
 /* Per-record buffers (grown, reused) and the output settings. */
 enum { M_W0, M_G, M_T, M_A, M_B, M_W, M_AO, M_BO, M_WO, M_SIGMA, NM };
 typedef struct {
-	opts_t base;
+	kx_lora_opts base;
 	const char *key;
 	int fields[NF], nfields, listed;  /* output fields; listed: -f given */
 	int check;                        /* --check */
@@ -142,302 +121,13 @@ static int lookup(const char *const *names, const char *s)
 
 static int finite_pos(double x) { return x > 0 && x <= DBL_MAX; }
 
-/* ===== per-record overrides (lora.md 8.3) ============================= */
-
-/* A string override: its index in names, or -1 with a message. */
-static int rec_word(const kx_rec *in, const char *key, const char *const *names, int *out, char *err,
-                    size_t errsz)
-{
-	struct cJSON *j = kx_rec_get(in, key);
-	if (!j)
-		return 0;
-	const char *s = cJSON_GetStringValue(j);
-	if (!s) {
-		snprintf(err, errsz, "\"%s\" holds %s, expected a string", key, kx_json_kind(j));
-		return -1;
-	}
-	int i = lookup(names, s);
-	if (i < 0) {
-		if (!strcmp(key, "method") && (!strcmp(s, "mica") || !strcmp(s, "corda")))
-			snprintf(err, errsz, "method '%s' is not implemented in this version", s);
-		else
-			snprintf(err, errsz, "unknown %s '%.60s'", key, s);
-		return -1;
-	}
-	*out = i;
-	return 0;
-}
-
-static int rec_posnum(const kx_rec *in, const char *key, double *out, char *err, size_t errsz)
-{
-	double v;
-	int st = kx_rec_num(in, key, &v, err, errsz);
-	if (st < 0)
-		return -1;
-	if (st == 0) {
-		if (!finite_pos(v)) {
-			snprintf(err, errsz, "\"%s\" must be a finite number > 0", key);
-			return -1;
-		}
-		*out = v;
-	}
-	return 0;
-}
-
-static int rec_count(const kx_rec *in, const char *key, long long lo, long long *out, char *err,
-                     size_t errsz)
-{
-	long long v;
-	int st = kx_rec_int(in, key, &v, err, errsz);
-	if (st < 0)
-		return -1;
-	if (st == 0) {
-		if (v < lo) {
-			snprintf(err, errsz, "\"%s\" is %lld, expected an integer >= %lld", key, v, lo);
-			return -1;
-		}
-		*out = v;
-	}
-	return 0;
-}
-
-static int rec_seed(const kx_rec *in, opts_t *o, char *err, size_t errsz)
-{
-	const kx_span *sp = kx_rec_span(in, "seed");
-	if (!sp)
-		return 0;
-	char t[64];
-	const char *v = sp->val;
-	size_t n = sp->vallen;
-	if (n >= 2 && v[0] == '"') {         /* a string of digits */
-		v++;
-		n -= 2;
-	}
-	uint64_t s;
-	double d;
-	if (n == 0 || n >= sizeof t || (memcpy(t, v, n), t[n] = 0, kx_parse_u64(t, &s) < 0)) {
-		/* an integral JSON number written otherwise (5.0, 1e3) is exact below 2^53 */
-		if (v == sp->val && kx_parse_jsonnum(v, n, &d) == 0 && d >= 0 && d <= 9007199254740992.0 &&
-		    d == (double)(uint64_t)d) {
-			s = (uint64_t)d;
-		} else {
-			snprintf(err, errsz, "\"seed\" must be an integer from 0 to 2^64-1");
-			return -1;
-		}
-	}
-	o->seed = s;
-	o->own_seed = 1;
-	return 0;
-}
-
-static int overrides(const kx_rec *in, opts_t *o, char *err, size_t errsz)
-{
-	long long v;
-	int w;
-	kx_lora_cfg *g = &o->cfg;
-	if (kx_rec_span(in, "rank")) {
-		v = 0;
-		if (rec_count(in, "rank", 1, &v, err, errsz) < 0)
-			return -1;
-		g->rank = (size_t)v;
-	}
-	w = g->method;
-	if (rec_word(in, "method", methods, &w, err, errsz) < 0)
-		return -1;
-	g->method = w;
-	if (rec_posnum(in, "alpha", &g->alpha, err, errsz) < 0 ||
-	    rec_posnum(in, "gamma", &g->gamma, err, errsz) < 0 ||
-	    rec_posnum(in, "lr", &o->lr, err, errsz) < 0)
-		return -1;
-	w = g->rslora;
-	if (rec_word(in, "scaling", scalings, &w, err, errsz) < 0)
-		return -1;
-	g->rslora = w;
-	if (rec_word(in, "layout", layouts, &o->blog, err, errsz) < 0 ||
-	    rec_word(in, "direction", directions, &g->direction, err, errsz) < 0 ||
-	    rec_word(in, "ga_scale", ga_scales, &g->ga_scale, err, errsz) < 0 ||
-	    rec_word(in, "svd", svds, &g->svd, err, errsz) < 0)
-		return -1;
-	/* later features asked for by a record: bad records (lora.md 0) */
-	static const char *const later_keys[][3] = { { "grad_transform", "none", "sign" },
-	                                             { "corda_mode", "ipm", "kpm" } };
-	for (int i = 0; i < 2; i++) {
-		struct cJSON *j = kx_rec_get(in, later_keys[i][0]);
-		const char *s = j ? cJSON_GetStringValue(j) : NULL;
-		if (!j || (s && !strcmp(s, later_keys[i][1])))
-			continue;
-		if (s && !strcmp(s, later_keys[i][2]))
-			snprintf(err, errsz, "%s '%s' is not implemented in this version", later_keys[i][0], s);
-		else
-			snprintf(err, errsz, "unknown %s (expected \"%s\")", later_keys[i][0], later_keys[i][1]);
-		return -1;
-	}
-	v = (long long)g->niter;
-	if (rec_count(in, "niter", 0, &v, err, errsz) < 0)
-		return -1;
-	g->niter = (size_t)v;
-	v = (long long)g->oversample;
-	if (rec_count(in, "oversample", 1, &v, err, errsz) < 0)
-		return -1;
-	g->oversample = (size_t)v;
-	if (rec_count(in, "rows", 1, &o->rows, err, errsz) < 0 ||
-	    rec_count(in, "cols", 1, &o->cols, err, errsz) < 0)
-		return -1;
-	struct cJSON *j = kx_rec_get(in, "lr_ratio");
-	if (j) {
-		const char *s = cJSON_GetStringValue(j);
-		if (s && !strcmp(s, "blog")) {
-			o->ratio_blog = 1;
-		} else {
-			o->ratio_blog = 0;
-			if (s || rec_posnum(in, "lr_ratio", &o->lr_ratio, err, errsz) < 0) {
-				snprintf(err, errsz, "\"lr_ratio\" must be a number > 0 or \"blog\"");
-				return -1;
-			}
-		}
-	}
-	return rec_seed(in, o, err, errsz);
-}
-
 /* ===== matrices in records ============================================ */
-
-/* The top-level elements of the JSON array text [s, s+len): their spans. */
-static size_t split_array(const char *s, size_t len, const char **el, size_t *ellen, size_t max)
-{
-	const char *p = s + 1, *end = s + len;
-	size_t n = 0;
-	while (p < end) {
-		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == ','))
-			p++;
-		if (p >= end || *p == ']')
-			break;
-		const char *b = p;
-		int depth = 0;
-		for (; p < end; p++) {
-			if (*p == '"') {
-				for (p++; p < end && *p != '"'; p++)
-					if (*p == '\\')
-						p++;
-			} else if (*p == '[' || *p == '{') {
-				depth++;
-			} else if (*p == ']' || *p == '}') {
-				if (depth == 0)
-					break;
-				depth--;
-			} else if (*p == ',' && depth == 0) {
-				break;
-			}
-		}
-		if (n < max) {
-			el[n] = b;
-			ellen[n] = (size_t)(p - b);
-		}
-		n++;
-	}
-	return n;
-}
-
-/* Parse a matrix from JSON text into dst (R x C values, float32-rounded).
- * *R, *C: 0 to learn the shape (w0), else the shape it must have.  flat:
- * in/out, 1 when the w0 was a flat array. */
-static int parse_matrix(ctx_t *c, const char *name, const char *s, size_t len, opts_t *o,
-                        size_t *R, size_t *C, int *flat, double **dst, int slot, char *err,
-                        size_t errsz)
-{
-	char perr[200];
-	kx_mat *m = &c->mat;
-	if (len == 0 || s[0] != '[') {
-		snprintf(err, errsz, "%s must be an array of rows or a flat array of numbers", name);
-		return -1;
-	}
-	if (kx_parse_numarray(s, len, 1, m, perr, sizeof perr) < 0) {
-		snprintf(err, errsz, "%s: %s", name, perr);
-		return -1;
-	}
-	size_t rows, cols;
-	if (m->batch) {
-		rows = m->rows;
-		cols = rows ? KX_ROWLEN(m, 0) : 0;
-		for (size_t r = 0; r < rows; r++)
-			if (KX_ROWLEN(m, r) != cols) {
-				snprintf(err, errsz, "%s has ragged rows: row %zu has %zu values, row 1 has %zu", name,
-				         r + 1, KX_ROWLEN(m, r), cols);
-				return -1;
-			}
-		if (*R == 0 && ((o->rows && (size_t)o->rows != rows) || (o->cols && (size_t)o->cols != cols))) {
-			snprintf(err, errsz, "%s is %zu x %zu, but rows/cols say %lld x %lld", name, rows, cols,
-			         o->rows ? o->rows : (long long)rows, o->cols ? o->cols : (long long)cols);
-			return -1;
-		}
-	} else {
-		size_t n = m->n;
-		rows = o->rows ? (size_t)o->rows : *R;
-		cols = o->cols ? (size_t)o->cols : *C;
-		if (*R == 0 && !rows && !cols) {
-			snprintf(err, errsz, "%s is a flat array: give \"rows\" and \"cols\" (or --rows, --cols)", name);
-			return -1;
-		}
-		if (!rows && n % cols == 0)
-			rows = n / cols;
-		if (!cols && n % rows == 0)
-			cols = n / rows;
-		if (!rows || !cols || rows * cols != n) {
-			snprintf(err, errsz, "%s has %zu values, not rows x cols", name, n);
-			return -1;
-		}
-	}
-	if (rows == 0 || cols == 0) {
-		snprintf(err, errsz, "%s is empty", name);
-		return -1;
-	}
-	if (*R == 0) {
-		*R = rows;
-		*C = cols;
-		*flat = !m->batch;
-	} else if (rows != *R || cols != *C || *flat != !m->batch) {
-		snprintf(err, errsz, "%s is %zu x %zu%s, w0 is %zu x %zu%s", name, rows, cols,
-		         m->batch ? "" : " (flat)", *R, *C, *flat ? " (flat)" : "");
-		return -1;
-	}
-	double *d = need(c, slot, rows * cols);
-	memcpy(d, m->v, rows * cols * sizeof *d);
-	size_t bad = kx_lora_to_f32(d, rows * cols);
-	if (bad < rows * cols) {
-		snprintf(err, errsz, "%s[%zu][%zu] is not a finite float32 value", name, bad / cols, bad % cols);
-		return -1;
-	}
-	*dst = d;
-	return 0;
-}
 
 /* ===== output ========================================================= */
 
-/* A float32 matrix as JSON text: the shortest float32 decimals (lora.md 7.4). */
-static void json_f32(kx_buf *b, const double *v, size_t rows, size_t cols, const kx_out *o)
-{
-	char t[KX_NUMLEN];
-	b->len = 0;
-	kx_buf_putc(b, '[');
-	for (size_t i = 0; i < rows; i++) {
-		kx_buf_puts(b, i ? ",[" : "[");
-		for (size_t j = 0; j < cols; j++) {
-			if (j)
-				kx_buf_putc(b, ',');
-			float f = (float)v[i * cols + j];
-			if (!(f - f == 0)) {
-				kx_buf_puts(b, o->strict ? "null" : f > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-				continue;
-			}
-			kx_buf_put(b, t, kx_fmt_float(t, f, o->digits));
-		}
-		kx_buf_putc(b, ']');
-	}
-	kx_buf_putc(b, ']');
-}
-
 /* Everything a record's output needs, in the record's layout. */
 typedef struct {
-	const opts_t *o;
+	const kx_lora_opts *o;
 	size_t R, C, m, n;            /* shape as given; torch shape */
 	kx_lora_res *lr;
 	const double *A, *B, *W;      /* output-layout matrices */
@@ -468,7 +158,7 @@ static int build(ctx_t *c, kx_out *out, const outrec_t *u, kx_result *res, int f
 	else
 		for (int f = 0; f < NF; f++)
 			order[n++] = f;
-	const opts_t *o = u->o;
+	const kx_lora_opts *o = u->o;
 	size_t r = o->cfg.rank;
 	int json = c->out_fmt == KX_FMT_JSON;
 	res->object = res->fresh = fresh;
@@ -480,20 +170,20 @@ static int build(ctx_t *c, kx_out *out, const outrec_t *u, kx_result *res, int f
 		if (!want_field(f, u)) {
 			if (c->listed && !json) {
 				snprintf(err, errsz, "this record has no field '%s' (method %s)", field_names[f],
-				         methods[o->cfg.method]);
+				         kx_lora_methods[o->cfg.method]);
 				return KX_BAD;
 			}
 			continue;
 		}
 		const char *nm = field_names[f];
 		switch (f) {
-		case F_METHOD: kx_res_str(res, nm, methods[o->cfg.method]); break;
-		case F_LAYOUT: kx_res_str(res, nm, layouts[o->blog]); break;
+		case F_METHOD: kx_res_str(res, nm, kx_lora_methods[o->cfg.method]); break;
+		case F_LAYOUT: kx_res_str(res, nm, kx_lora_layouts[o->blog]); break;
 		case F_ROWS: kx_res_int(res, nm, (long long)u->R); break;
 		case F_COLS: kx_res_int(res, nm, (long long)u->C); break;
 		case F_RANK: kx_res_int(res, nm, (long long)r); break;
 		case F_ALPHA: kx_res_num(res, nm, o->cfg.alpha); break;
-		case F_SCALING: kx_res_str(res, nm, scalings[o->cfg.rslora]); break;
+		case F_SCALING: kx_res_str(res, nm, kx_lora_scalings[o->cfg.rslora]); break;
 		case F_SCALE: kx_res_num(res, nm, u->lr->scale); break;
 		case F_INIT_SCALE: kx_res_num(res, nm, u->lr->init_scale); break;
 		case F_SIGMA: kx_res_vec(res, nm, u->lr->sigma, u->lr->nsigma); break;
@@ -506,7 +196,7 @@ static int build(ctx_t *c, kx_out *out, const outrec_t *u, kx_result *res, int f
 			size_t cc = f == F_A ? (o->blog ? r : u->n) : f == F_B ? (o->blog ? u->m : r) : u->C;
 			if (json) {
 				kx_buf *b = f == F_A ? &c->jA : f == F_B ? &c->jB : &c->jW;
-				json_f32(b, d, rr, cc, out);
+				kx_json_f32_matrix(b, d, rr, cc, out->digits, out->strict);
 				kx_res_json(res, nm, b->s);
 			} else {
 				kx_res_matc(res, nm, d, rr, cc);
@@ -537,7 +227,7 @@ static int build(ctx_t *c, kx_out *out, const outrec_t *u, kx_result *res, int f
 
 /* W0 and G (or NULL) in the record's layout (R x C) in c->m[M_W0], c->m[M_G];
  * compute everything and fill u.  KX_OK, KX_BAD or KX_FATAL. */
-static int compute(ctx_t *c, opts_t *o, size_t R, size_t C, int has_grad, uint64_t k, outrec_t *u,
+static int compute(ctx_t *c, kx_lora_opts *o, size_t R, size_t C, int has_grad, uint64_t k, outrec_t *u,
                    char *err, size_t errsz)
 {
 	size_t m = o->blog ? C : R, n = o->blog ? R : C, r = o->cfg.rank;
@@ -625,8 +315,8 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 		         : in->kind == KX_REC_OTHER ? kx_json_kind(in->json) : "an array");
 		return KX_BAD;
 	}
-	opts_t o = c->base;
-	if (overrides(in, &o, err, errsz) < 0)
+	kx_lora_opts o = c->base;
+	if (kx_lora_overrides(in, &o, err, errsz) < 0)
 		return KX_BAD;
 	const kx_span *sw = kx_rec_span(in, c->key);
 	if (!sw) {
@@ -635,11 +325,14 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 	}
 	size_t R = 0, C = 0;
 	int flat = 0, has_grad = 0;
-	double *w0, *gk;
+	double *w0;
 	char name[80];
 	snprintf(name, sizeof name, "\"%s\"", c->key);
-	if (parse_matrix(c, name, sw->val, sw->vallen, &o, &R, &C, &flat, &w0, M_W0, err, errsz) < 0)
+	if (kx_lora_read_matrix(&c->mat, name, sw->val, sw->vallen, o.rows, o.cols, &R, &C, &flat, err,
+	                        errsz) < 0)
 		return KX_BAD;
+	w0 = need(c, M_W0, R * C);
+	memcpy(w0, c->mat.v, R * C * sizeof *w0);
 	const kx_span *sg = kx_rec_span(in, "grads");
 	const kx_span *s1 = sg ? NULL : kx_rec_span(in, "grad");
 	if (sg) {
@@ -647,22 +340,23 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 			snprintf(err, errsz, "\"grads\" must be a list of gradients");
 			return KX_BAD;
 		}
-		size_t K = split_array(sg->val, sg->vallen, NULL, NULL, 0);
+		size_t K = kx_json_split(sg->val, sg->vallen, NULL, NULL, 0);
 		if (K == 0) {
 			snprintf(err, errsz, "\"grads\" is an empty list");
 			return KX_BAD;
 		}
 		const char **el = kx_malloc(K * sizeof *el);
 		size_t *ell = kx_malloc(K * sizeof *ell);
-		split_array(sg->val, sg->vallen, el, ell, K);
+		kx_json_split(sg->val, sg->vallen, el, ell, K);
 		double *acc = need(c, M_G, R * C);
 		memset(acc, 0, R * C * sizeof *acc);
 		int bad = 0;
 		for (size_t i = 0; i < K && !bad; i++) {
 			snprintf(name, sizeof name, "\"grads\"[%zu]", i);
-			bad = parse_matrix(c, name, el[i], ell[i], &o, &R, &C, &flat, &gk, M_T, err, errsz) < 0;
+			bad = kx_lora_read_matrix(&c->mat, name, el[i], ell[i], o.rows, o.cols, &R, &C, &flat,
+			                          err, errsz) < 0;
 			if (!bad)
-				kx_lora_accumulate(acc, gk, R * C);
+				kx_lora_accumulate(acc, c->mat.v, R * C);
 		}
 		free(el);
 		free(ell);
@@ -671,9 +365,10 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 		kx_lora_mean(acc, R * C, K);
 		has_grad = 1;
 	} else if (s1) {
-		if (parse_matrix(c, "\"grad\"", s1->val, s1->vallen, &o, &R, &C, &flat, &gk, M_G, err,
-		                 errsz) < 0)
+		if (kx_lora_read_matrix(&c->mat, "\"grad\"", s1->val, s1->vallen, o.rows, o.cols, &R, &C,
+		                        &flat, err, errsz) < 0)
 			return KX_BAD;
+		memcpy(need(c, M_G, R * C), c->mat.v, R * C * sizeof(double));
 		has_grad = 1;
 	}
 	char where[300];
@@ -687,58 +382,15 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 
 /* ===== file mode (lora.md 8.6) ======================================== */
 
-static int ends_with(const char *s, const char *suf)
-{
-	size_t n = strlen(s), k = strlen(suf);
-	return n >= k && !strcmp(s + n - k, suf);
-}
-
-/* Raw data is never guessed: a .f32/.f64 name, or -i f32|f64 on a name that
- * is not .npy or JSON. */
-static int is_raw(const char *path, int in_fmt)
-{
-	if (ends_with(path, ".f32") || ends_with(path, ".f64"))
-		return 1;
-	if (ends_with(path, ".npy") || ends_with(path, ".json") || ends_with(path, ".jsonl") ||
-	    ends_with(path, ".ndjson"))
-		return 0;
-	return in_fmt == KX_FMT_F32 || in_fmt == KX_FMT_F64;
-}
-
-/* Write PREFIX.SUF atomically (temporary name in the same directory, rename). */
+/* PREFIX.SUF.{npy,f32,f64}, atomically. */
 static int save_matrix(const char *prefix, const char *suf, const double *v, size_t rows,
                        size_t cols, int fmt, int f64)
 {
-	char path[4096], tmp[4200], err[300];
+	char path[4096], err[4200];
 	snprintf(path, sizeof path, "%s.%s.%s", prefix, suf,
 	         fmt == KX_FMT_F32 ? "f32" : fmt == KX_FMT_F64 ? "f64" : "npy");
-	if (fmt != KX_FMT_F32 && fmt != KX_FMT_F64) {
-		size_t shape[2] = { rows, cols };
-		if (kx_npy_save(path, v, 2, shape, !f64, err, sizeof err) < 0) {
-			kx_error("%s", err);
-			return -1;
-		}
-		return 0;
-	}
-	snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		kx_error("%s: cannot create:", path);
-		return -1;
-	}
-	int bad = 0;
-	for (size_t i = 0; i < rows * cols && !bad; i++) {
-		if (fmt == KX_FMT_F32) {
-			float x = (float)v[i];
-			bad = fwrite(&x, 4, 1, f) != 1;
-		} else {
-			bad = fwrite(&v[i], 8, 1, f) != 1;
-		}
-	}
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path)) {
-		kx_error("%s: write error:", path);
-		remove(tmp);
+	if (kx_save_matrix(path, v, rows, cols, fmt, !f64, err, sizeof err) < 0) {
+		kx_error("%s", err);
 		return -1;
 	}
 	return 0;
@@ -747,79 +399,26 @@ static int save_matrix(const char *prefix, const char *suf, const double *v, siz
 static int file_mode(ctx_t *c, kx_common *com, const char *w0path, char **grads, int ngrads,
                      const char *prefix, int npy_f64)
 {
-	opts_t *o = &c->base;
+	kx_lora_opts *o = &c->base;
 	char err[512];
 	kx_array a;
 	int in_fmt = com->in_fmt;
 	c->where = ngrads ? grads[0] : w0path;
 	kx_progress("reading");
-	if (kx_load_array(w0path, in_fmt, is_raw(w0path, in_fmt) ? (size_t)o->cols : 0, &a, err,
-	                  sizeof err) < 0) {
+	size_t R = 0, C = 0, K = 0;
+	if (kx_lora_load_w0(w0path, in_fmt, o->rows, o->cols, &a, &R, &C, err, sizeof err) < 0) {
 		kx_error("%s: %s", w0path, err);
 		return 1;
 	}
-	size_t R, C;
-	if (a.ndim == 1) {
-		C = o->cols ? (size_t)o->cols : a.size;
-		R = C && a.size % C == 0 ? a.size / C : 0;
-	} else {
-		R = a.shape[0];
-		C = a.ndim == 2 ? a.shape[1] : 0;
-	}
-	if (a.ndim == 3 || !R || !C || (o->rows && (size_t)o->rows != R) || (o->cols && (size_t)o->cols != C)) {
-		kx_error("%s: W0 must be a non-empty 2-D matrix%s (got %zu values)", w0path,
-		         o->rows || o->cols ? " of the --rows/--cols shape" : "", a.size);
-		kx_array_free(&a);
-		return 1;
-	}
-	double *w0 = need(c, M_W0, R * C);
-	memcpy(w0, a.v, R * C * sizeof *w0);
+	memcpy(need(c, M_W0, R * C), a.v, R * C * sizeof(double));
 	kx_array_free(&a);
-	size_t bad = kx_lora_to_f32(w0, R * C);
-	if (bad < R * C) {
-		kx_error("%s: the value at row %zu, column %zu is not a finite float32 value", w0path,
-		         bad / C + 1, bad % C + 1);
-		return 1;
-	}
-	size_t K = 0;
-	double *acc = need(c, M_G, R * C);
+	double *acc = need(c, M_G, R * C), *gk = need(c, M_T, R * C);
 	memset(acc, 0, R * C * sizeof *acc);
-	for (int i = 0; i < ngrads; i++) {
-		kx_matstream ms;
-		if (kx_matstream_open(&ms, grads[i], in_fmt, C, err, sizeof err) < 0) {
+	for (int i = 0; i < ngrads; i++)
+		if (kx_lora_add_grad_file(grads[i], in_fmt, R, C, acc, gk, &K, err, sizeof err) < 0) {
 			kx_error("%s: %s", grads[i], err);
 			return 1;
 		}
-		int ok = ms.size > 0 && ms.size % (R * C) == 0 &&
-		         (ms.ndim == 3 ? ms.shape[1] == R && ms.shape[2] == C
-		                       : ms.ndim == 2 ? ms.shape[1] == C : R == 1);
-		if (!ok) {
-			kx_error("%s: expected gradients of W0's shape %zu x %zu (K x %zu rows, or K x %zu x %zu)",
-			         grads[i], R, C, R, R, C);
-			kx_matstream_close(&ms);
-			return 1;
-		}
-		/* one gradient at a time: memory stays at the running sum plus one slice */
-		double *gk = need(c, M_T, R * C);
-		for (size_t k = 0, nk = ms.size / (R * C); k < nk; k++) {
-			kx_progress("averaging %zu gradients", K + 1);
-			if (kx_matstream_read(&ms, gk, R * C, err, sizeof err) < 0) {
-				kx_error("%s: %s", grads[i], err);
-				kx_matstream_close(&ms);
-				return 1;
-			}
-			bad = kx_lora_to_f32(gk, R * C);
-			if (bad < R * C) {
-				kx_error("%s: gradient %zu, row %zu, column %zu is not a finite float32 value",
-				         grads[i], k + 1, bad / C + 1, bad % C + 1);
-				kx_matstream_close(&ms);
-				return 1;
-			}
-			kx_lora_accumulate(acc, gk, R * C);
-			K++;
-		}
-		kx_matstream_close(&ms);
-	}
 	if (K)
 		kx_lora_mean(acc, R * C, K);
 	outrec_t u;
@@ -885,8 +484,8 @@ int main(int argc, char **argv)
 	kx_common_init(&com);
 	kx_cli cli = { "lora-init", help, "m:r:a:l:g:", longopts, KX_ACCEPT_SEED };
 	static ctx_t c;
-	opts_t *o = &c.base;
-	*o = (opts_t){ .cfg = { .method = KX_LORA_GA, .rank = 8, .alpha = 16, .gamma = 16,
+	kx_lora_opts *o = &c.base;
+	*o = (kx_lora_opts){ .cfg = { .method = KX_LORA_GA, .rank = 8, .alpha = 16, .gamma = 16,
 	                        .niter = 4, .oversample = 4 }, .lr_ratio = 16 };
 	const char *w0path = NULL, *prefix = NULL;
 	char **grads = kx_calloc((size_t)argc + 1, sizeof *grads);
@@ -896,7 +495,7 @@ int main(int argc, char **argv)
 	while ((opt = kx_getopt(&cli, &com, argc, argv)) != -1) {
 		switch (opt) {
 		case 'm':
-			if ((i = lookup(methods, optarg)) < 0) {
+			if ((i = lookup(kx_lora_methods, optarg)) < 0) {
 				if (!strcmp(optarg, "mica") || !strcmp(optarg, "corda"))
 					kx_usage_error("method '%s' is not implemented in this version", optarg);
 				kx_usage_error("-m: unknown method '%s' (lora-ga, lora, gaussian, orthogonal, "
@@ -924,23 +523,23 @@ int main(int argc, char **argv)
 				kx_usage_error("--lr-ratio: expected a number > 0 or 'blog', got '%s'", optarg);
 			break;
 		case 'l':
-			if ((o->blog = lookup(layouts, optarg)) < 0)
+			if ((o->blog = lookup(kx_lora_layouts, optarg)) < 0)
 				kx_usage_error("-l: unknown layout '%s' (torch, blog)", optarg);
 			break;
 		case O_SCALING:
-			if ((o->cfg.rslora = lookup(scalings, optarg)) < 0)
+			if ((o->cfg.rslora = lookup(kx_lora_scalings, optarg)) < 0)
 				kx_usage_error("--scaling: unknown scaling '%s' (standard, rslora)", optarg);
 			break;
 		case O_DIRECTION:
-			if ((o->cfg.direction = lookup(directions, optarg)) < 0)
+			if ((o->cfg.direction = lookup(kx_lora_directions, optarg)) < 0)
 				kx_usage_error("--direction: unknown direction '%s' (ArB2r, A2rBr, ArBr)", optarg);
 			break;
 		case O_GA_SCALE:
-			if ((o->cfg.ga_scale = lookup(ga_scales, optarg)) < 0)
+			if ((o->cfg.ga_scale = lookup(kx_lora_ga_scales, optarg)) < 0)
 				kx_usage_error("--ga-scale: unknown scale '%s' (stable, unit, gd)", optarg);
 			break;
 		case O_SVD:
-			if ((o->cfg.svd = lookup(svds, optarg)) < 0)
+			if ((o->cfg.svd = lookup(kx_lora_svds, optarg)) < 0)
 				kx_usage_error("--svd: unknown mode '%s' (auto, full, randomized)", optarg);
 			break;
 		case O_NITER:
@@ -990,7 +589,7 @@ int main(int argc, char **argv)
 	              : o->cfg.method == KX_LORA_PISSA ? o->cfg.rank : 0;
 	if (o->cfg.svd == KX_SVD_RANDOMIZED && need_v && o->cfg.oversample * o->cfg.rank < need_v)
 		kx_usage_error("--svd randomized: q = oversample r = %zu is less than the %zu vectors %s needs",
-		               o->cfg.oversample * o->cfg.rank, need_v, methods[o->cfg.method]);
+		               o->cfg.oversample * o->cfg.rank, need_v, kx_lora_methods[o->cfg.method]);
 	int file = w0path != NULL, nops = argc - optind;
 	if (file && nops)
 		kx_usage_error("file mode (--w0) takes no operands");
@@ -1008,7 +607,7 @@ int main(int argc, char **argv)
 	if (!file && (com.in_fmt == KX_FMT_F32 || com.in_fmt == KX_FMT_F64))
 		kx_usage_error("-i %s is for file mode (--w0): stream mode reads JSON records",
 		               kx_fmt_name(com.in_fmt));
-	if (file && is_raw(w0path, com.in_fmt) && !o->cols)
+	if (file && kx_is_raw_name(w0path, com.in_fmt) && !o->cols)
 		kx_usage_error("a raw W0 file needs --cols (or -d)");
 
 	/* fields and output formats (lora.md 8.7) */

@@ -1,0 +1,447 @@
+/* io_lora.c — record and file I/O helpers for lora-init (see io_lora.h). */
+#include <errno.h>
+#include <float.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cJSON.h>
+#include "io_lora.h"
+#include "io_matstream.h"
+
+static void errf(char *err, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, n, fmt, ap);
+	va_end(ap);
+}
+
+/* ===== typed overrides ================================================ */
+
+const char *const kx_lora_methods[] = { "lora-ga", "lora", "gaussian", "orthogonal", "pissa",
+                                       "olora", NULL };
+const char *const kx_lora_directions[] = { "ArB2r", "A2rBr", "ArBr", NULL };
+const char *const kx_lora_ga_scales[] = { "stable", "unit", "gd", NULL };
+const char *const kx_lora_scalings[] = { "standard", "rslora", NULL };
+const char *const kx_lora_layouts[] = { "torch", "blog", NULL };
+const char *const kx_lora_svds[] = { "auto", "full", "randomized", NULL };   /* KX_SVD_* order */
+
+int kx_rec_word(const kx_rec *in, const char *key, const char *const *names, int *out, char *err,
+                size_t errsz)
+{
+	cJSON *j = kx_rec_get(in, key);
+	if (!j)
+		return 0;
+	const char *s = cJSON_GetStringValue(j);
+	if (!s) {
+		errf(err, errsz, "\"%s\" holds %s, expected a string", key, kx_json_kind(j));
+		return -1;
+	}
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(names[i], s)) {
+			*out = i;
+			return 0;
+		}
+	errf(err, errsz, "unknown %s '%.60s'", key, s);
+	return -2;
+}
+
+int kx_rec_posnum(const kx_rec *in, const char *key, double *out, char *err, size_t errsz)
+{
+	double v;
+	int st = kx_rec_num(in, key, &v, err, errsz);
+	if (st < 0)
+		return -1;
+	if (st == 0) {
+		if (!(v > 0 && v <= DBL_MAX)) {
+			errf(err, errsz, "\"%s\" must be a finite number > 0", key);
+			return -1;
+		}
+		*out = v;
+	}
+	return 0;
+}
+
+int kx_rec_count(const kx_rec *in, const char *key, long long lo, long long *out, char *err,
+                 size_t errsz)
+{
+	long long v;
+	int st = kx_rec_int(in, key, &v, err, errsz);
+	if (st < 0)
+		return -1;
+	if (st == 0) {
+		if (v < lo) {
+			errf(err, errsz, "\"%s\" is %lld, expected an integer >= %lld", key, v, lo);
+			return -1;
+		}
+		*out = v;
+	}
+	return 0;
+}
+
+int kx_rec_u64(const kx_rec *in, const char *key, uint64_t *out, int *given, char *err,
+               size_t errsz)
+{
+	const kx_span *sp = kx_rec_span(in, key);
+	if (!sp)
+		return 0;
+	char t[64];
+	const char *v = sp->val;
+	size_t n = sp->vallen;
+	if (n >= 2 && v[0] == '"') {         /* a string of digits */
+		v++;
+		n -= 2;
+	}
+	uint64_t u;
+	double d;
+	if (n == 0 || n >= sizeof t || (memcpy(t, v, n), t[n] = 0, kx_parse_u64(t, &u) < 0)) {
+		/* an integral JSON number written otherwise (5.0, 1e3) is exact below 2^53 */
+		if (v == sp->val && kx_parse_jsonnum(v, n, &d) == 0 && d >= 0 && d <= 9007199254740992.0 &&
+		    d == (double)(uint64_t)d) {
+			u = (uint64_t)d;
+		} else {
+			errf(err, errsz, "\"%s\" must be an integer from 0 to 2^64-1", key);
+			return -1;
+		}
+	}
+	*out = u;
+	*given = 1;
+	return 0;
+}
+
+int kx_lora_overrides(const kx_rec *in, kx_lora_opts *o, char *err, size_t errsz)
+{
+	long long v;
+	int w;
+	kx_lora_cfg *g = &o->cfg;
+	if (kx_rec_span(in, "rank")) {
+		v = 0;
+		if (kx_rec_count(in, "rank", 1, &v, err, errsz) < 0)
+			return -1;
+		g->rank = (size_t)v;
+	}
+	w = g->method;
+	int st = kx_rec_word(in, "method", kx_lora_methods, &w, err, errsz);
+	if (st == -2) {
+		const char *s = cJSON_GetStringValue(kx_rec_get(in, "method"));
+		if (!strcmp(s, "mica") || !strcmp(s, "corda"))
+			errf(err, errsz, "method '%s' is not implemented in this version", s);
+	}
+	if (st < 0)
+		return -1;
+	g->method = w;
+	if (kx_rec_posnum(in, "alpha", &g->alpha, err, errsz) < 0 ||
+	    kx_rec_posnum(in, "gamma", &g->gamma, err, errsz) < 0 ||
+	    kx_rec_posnum(in, "lr", &o->lr, err, errsz) < 0)
+		return -1;
+	w = g->rslora;
+	if (kx_rec_word(in, "scaling", kx_lora_scalings, &w, err, errsz) < 0)
+		return -1;
+	g->rslora = w;
+	if (kx_rec_word(in, "layout", kx_lora_layouts, &o->blog, err, errsz) < 0 ||
+	    kx_rec_word(in, "direction", kx_lora_directions, &g->direction, err, errsz) < 0 ||
+	    kx_rec_word(in, "ga_scale", kx_lora_ga_scales, &g->ga_scale, err, errsz) < 0 ||
+	    kx_rec_word(in, "svd", kx_lora_svds, &g->svd, err, errsz) < 0)
+		return -1;
+	/* later features asked for by a record: bad records (lora.md 0) */
+	static const char *const later_keys[][3] = { { "grad_transform", "none", "sign" },
+	                                             { "corda_mode", "ipm", "kpm" } };
+	for (int i = 0; i < 2; i++) {
+		struct cJSON *j = kx_rec_get(in, later_keys[i][0]);
+		const char *s = j ? cJSON_GetStringValue(j) : NULL;
+		if (!j || (s && !strcmp(s, later_keys[i][1])))
+			continue;
+		if (s && !strcmp(s, later_keys[i][2]))
+			errf(err, errsz, "%s '%s' is not implemented in this version", later_keys[i][0], s);
+		else
+			errf(err, errsz, "unknown %s (expected \"%s\")", later_keys[i][0], later_keys[i][1]);
+		return -1;
+	}
+	v = (long long)g->niter;
+	if (kx_rec_count(in, "niter", 0, &v, err, errsz) < 0)
+		return -1;
+	g->niter = (size_t)v;
+	v = (long long)g->oversample;
+	if (kx_rec_count(in, "oversample", 1, &v, err, errsz) < 0)
+		return -1;
+	g->oversample = (size_t)v;
+	if (kx_rec_count(in, "rows", 1, &o->rows, err, errsz) < 0 ||
+	    kx_rec_count(in, "cols", 1, &o->cols, err, errsz) < 0)
+		return -1;
+	struct cJSON *j = kx_rec_get(in, "lr_ratio");
+	if (j) {
+		const char *s = cJSON_GetStringValue(j);
+		if (s && !strcmp(s, "blog")) {
+			o->ratio_blog = 1;
+		} else {
+			o->ratio_blog = 0;
+			if (s || kx_rec_posnum(in, "lr_ratio", &o->lr_ratio, err, errsz) < 0) {
+				errf(err, errsz, "\"lr_ratio\" must be a number > 0 or \"blog\"");
+				return -1;
+			}
+		}
+	}
+	return kx_rec_u64(in, "seed", &o->seed, &o->own_seed, err, errsz);
+}
+
+/* ===== matrices in records ============================================ */
+
+size_t kx_json_split(const char *s, size_t len, const char **el, size_t *ellen, size_t max)
+{
+	const char *p = s + 1, *end = s + len;
+	size_t n = 0;
+	while (p < end) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == ','))
+			p++;
+		if (p >= end || *p == ']')
+			break;
+		const char *b = p;
+		int depth = 0;
+		for (; p < end; p++) {
+			if (*p == '"') {             /* skip a string, escapes included */
+				for (p++; p < end && *p != '"'; p++)
+					if (*p == '\\')
+						p++;
+			} else if (*p == '[' || *p == '{') {
+				depth++;
+			} else if (*p == ']' || *p == '}') {
+				if (depth == 0)
+					break;
+				depth--;
+			} else if (*p == ',' && depth == 0) {
+				break;
+			}
+		}
+		if (n < max) {
+			el[n] = b;
+			ellen[n] = (size_t)(p - b);
+		}
+		n++;
+	}
+	return n;
+}
+
+int kx_lora_read_matrix(kx_mat *m, const char *name, const char *s, size_t len, long long orows,
+                        long long ocols, size_t *R, size_t *C, int *flat, char *err, size_t errsz)
+{
+	char perr[200];
+	if (len == 0 || s[0] != '[') {
+		errf(err, errsz, "%s must be an array of rows or a flat array of numbers", name);
+		return -1;
+	}
+	if (kx_parse_numarray(s, len, 1, m, perr, sizeof perr) < 0) {
+		errf(err, errsz, "%s: %s", name, perr);
+		return -1;
+	}
+	size_t rows, cols;
+	if (m->batch) {
+		rows = m->rows;
+		cols = rows ? KX_ROWLEN(m, 0) : 0;
+		for (size_t r = 0; r < rows; r++)
+			if (KX_ROWLEN(m, r) != cols) {
+				errf(err, errsz, "%s has ragged rows: row %zu has %zu values, row 1 has %zu", name,
+				     r + 1, KX_ROWLEN(m, r), cols);
+				return -1;
+			}
+		if (*R == 0 && ((orows && (size_t)orows != rows) || (ocols && (size_t)ocols != cols))) {
+			errf(err, errsz, "%s is %zu x %zu, but rows/cols say %lld x %lld", name, rows, cols,
+			     orows ? orows : (long long)rows, ocols ? ocols : (long long)cols);
+			return -1;
+		}
+	} else {
+		size_t n = m->n;
+		rows = orows ? (size_t)orows : *R;
+		cols = ocols ? (size_t)ocols : *C;
+		if (*R == 0 && !rows && !cols) {
+			errf(err, errsz, "%s is a flat array: give \"rows\" and \"cols\" (or --rows, --cols)", name);
+			return -1;
+		}
+		if (!rows && n % cols == 0)
+			rows = n / cols;
+		if (!cols && n % rows == 0)
+			cols = n / rows;
+		if (!rows || !cols || rows * cols != n) {
+			errf(err, errsz, "%s has %zu values, not rows x cols", name, n);
+			return -1;
+		}
+	}
+	if (rows == 0 || cols == 0) {
+		errf(err, errsz, "%s is empty", name);
+		return -1;
+	}
+	if (*R == 0) {
+		*R = rows;
+		*C = cols;
+		*flat = !m->batch;
+	} else if (rows != *R || cols != *C || *flat != !m->batch) {
+		errf(err, errsz, "%s is %zu x %zu%s, w0 is %zu x %zu%s", name, rows, cols,
+		     m->batch ? "" : " (flat)", *R, *C, *flat ? " (flat)" : "");
+		return -1;
+	}
+	/* every input matrix is float32 data (lora.md 7.4) */
+	for (size_t i = 0; i < rows * cols; i++) {
+		float f = (float)m->v[i];
+		if (!(m->v[i] - m->v[i] == 0) || !(f - f == 0)) {
+			errf(err, errsz, "%s[%zu][%zu] is not a finite float32 value", name, i / cols, i % cols);
+			return -1;
+		}
+		m->v[i] = f;
+	}
+	return 0;
+}
+
+/* ===== output ========================================================= */
+
+void kx_json_f32_matrix(kx_buf *b, const double *v, size_t rows, size_t cols, int digits,
+                        int strict)
+{
+	char t[KX_NUMLEN];
+	b->len = 0;
+	kx_buf_putc(b, '[');
+	for (size_t i = 0; i < rows; i++) {
+		kx_buf_puts(b, i ? ",[" : "[");
+		for (size_t j = 0; j < cols; j++) {
+			if (j)
+				kx_buf_putc(b, ',');
+			float f = (float)v[i * cols + j];
+			if (!(f - f == 0)) {
+				kx_buf_puts(b, strict ? "null" : f != f ? "\"NaN\"" : f > 0 ? "\"Infinity\""
+				                                                      : "\"-Infinity\"");
+				continue;
+			}
+			kx_buf_put(b, t, kx_fmt_float(t, f, digits));
+		}
+		kx_buf_putc(b, ']');
+	}
+	kx_buf_putc(b, ']');
+}
+
+static int ends_with(const char *s, const char *suf)
+{
+	size_t n = strlen(s), k = strlen(suf);
+	return n >= k && !strcmp(s + n - k, suf);
+}
+
+int kx_is_raw_name(const char *path, int fmt)
+{
+	if (ends_with(path, ".f32") || ends_with(path, ".f64"))
+		return 1;
+	if (ends_with(path, ".npy") || ends_with(path, ".json") || ends_with(path, ".jsonl") ||
+	    ends_with(path, ".ndjson"))
+		return 0;
+	return fmt == KX_FMT_F32 || fmt == KX_FMT_F64;
+}
+
+int kx_save_matrix(const char *path, const double *v, size_t rows, size_t cols, int fmt,
+                   int npy_f32, char *err, size_t errsz)
+{
+	if (fmt != KX_FMT_F32 && fmt != KX_FMT_F64) {
+		size_t shape[2] = { rows, cols };
+		return kx_npy_save(path, v, 2, shape, npy_f32, err, errsz);   /* atomic itself */
+	}
+	size_t plen = strlen(path) + 32;
+	char *tmp = kx_malloc(plen);
+	snprintf(tmp, plen, "%s.tmp%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!f) {
+		errf(err, errsz, "%s: cannot create: %s", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	int bad = 0;
+	for (size_t i = 0; i < rows * cols && !bad; i++) {
+		if (fmt == KX_FMT_F32) {
+			float x = (float)v[i];           /* one rounding from double */
+			bad = fwrite(&x, 4, 1, f) != 1;
+		} else {
+			bad = fwrite(&v[i], 8, 1, f) != 1;
+		}
+	}
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path)) {
+		errf(err, errsz, "%s: write error: %s", path, strerror(errno));
+		remove(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
+}
+
+/* ===== matrix files (lora.md 8.6) ===================================== */
+
+/* Round to float32 in place; the index of the first value not finite as a float32, or n. */
+static size_t to_f32(double *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		float f = (float)v[i];
+		if (!(v[i] - v[i] == 0) || !(f - f == 0))
+			return i;
+		v[i] = f;
+	}
+	return n;
+}
+
+int kx_lora_load_w0(const char *path, int fmt, long long rows, long long cols, kx_array *a,
+                    size_t *R, size_t *C, char *err, size_t errsz)
+{
+	if (kx_load_array(path, fmt, kx_is_raw_name(path, fmt) ? (size_t)cols : 0, a, err, errsz) < 0)
+		return -1;
+	if (a->ndim == 1) {
+		*C = cols ? (size_t)cols : a->size;
+		*R = *C && a->size % *C == 0 ? a->size / *C : 0;
+	} else {
+		*R = a->shape[0];
+		*C = a->ndim == 2 ? a->shape[1] : 0;
+	}
+	if (a->ndim == 3 || !*R || !*C || (rows && (size_t)rows != *R) || (cols && (size_t)cols != *C)) {
+		errf(err, errsz, "W0 must be a non-empty 2-D matrix%s (got %zu values)",
+		     rows || cols ? " of the --rows/--cols shape" : "", a->size);
+		kx_array_free(a);
+		return -1;
+	}
+	size_t bad = to_f32(a->v, a->size);
+	if (bad < a->size) {
+		errf(err, errsz, "the value at row %zu, column %zu is not a finite float32 value",
+		     bad / *C + 1, bad % *C + 1);
+		kx_array_free(a);
+		return -1;
+	}
+	return 0;
+}
+
+int kx_lora_add_grad_file(const char *path, int fmt, size_t R, size_t C, double *acc, double *tmp,
+                          size_t *K, char *err, size_t errsz)
+{
+	kx_matstream ms;
+	if (kx_matstream_open(&ms, path, fmt, C, err, errsz) < 0)
+		return -1;
+	int rc = -1;
+	int ok = ms.size > 0 && ms.size % (R * C) == 0 &&
+	         (ms.ndim == 3 ? ms.shape[1] == R && ms.shape[2] == C
+	                       : ms.ndim == 2 ? ms.shape[1] == C : R == 1);
+	if (!ok) {
+		errf(err, errsz, "expected gradients of W0's shape %zu x %zu (K x %zu rows, or K x %zu x %zu)",
+		     R, C, R, R, C);
+		goto out;
+	}
+	for (size_t k = 0, nk = ms.size / (R * C); k < nk; k++) {
+		kx_progress("averaging %zu gradients", *K + 1);
+		if (kx_matstream_read(&ms, tmp, R * C, err, errsz) < 0)
+			goto out;
+		size_t bad = to_f32(tmp, R * C);
+		if (bad < R * C) {
+			errf(err, errsz, "gradient %zu, row %zu, column %zu is not a finite float32 value", k + 1,
+			     bad / C + 1, bad % C + 1);
+			goto out;
+		}
+		for (size_t i = 0; i < R * C; i++)   /* summed in double, in file order */
+			acc[i] += tmp[i];
+		++*K;
+	}
+	rc = 0;
+out:
+	kx_matstream_close(&ms);
+	return rc;
+}

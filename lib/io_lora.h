@@ -1,0 +1,96 @@
+/*
+ * io_lora.h — record and file I/O that lora-init needs beyond kx.h: typed
+ * per-record overrides, a matrix (nested rows or flat with rows/cols) read
+ * from a field's JSON text and rounded to float32, the top-level elements of
+ * a JSON array, float32 matrices printed as JSON, and atomic matrix files.
+ * Spec: lora.md 8.3, 8.5, 8.6.
+ *
+ * Conventions: 0 ok, -1 with a message in err (no program name, no place);
+ * the record getters also return 0 when the key is absent, leaving *out as
+ * it was.  Nothing here exits except on out of memory (kx_malloc).
+ */
+#ifndef KX_IO_LORA_H
+#define KX_IO_LORA_H
+
+#include <stdint.h>
+#include "kx.h"
+#include "lora.h"
+
+/* Names of the enums of lora.h, in their order (NULL-terminated). */
+extern const char *const kx_lora_methods[], *const kx_lora_directions[], *const kx_lora_ga_scales[],
+                  *const kx_lora_scalings[], *const kx_lora_layouts[], *const kx_lora_svds[];
+
+/* The settings one record is computed with: the command line, then overrides. */
+typedef struct {
+	kx_lora_cfg cfg;
+	int blog;              /* --layout blog */
+	uint64_t seed;         /* --seed, or the record's own "seed" */
+	int own_seed;          /* 1: the record gave "seed" (mix(R), no k added) */
+	double lr;             /* --lr; 0 = off */
+	double lr_ratio;       /* --lr-ratio number */
+	int ratio_blog;        /* --lr-ratio blog */
+	long long rows, cols;  /* --rows/--cols (record's layout); 0 = not given */
+} kx_lora_opts;
+
+/* Apply a record's overrides (lora.md 8.3: rank method alpha scaling layout
+ * direction ga_scale gamma grad_transform corda_mode seed svd niter
+ * oversample lr lr_ratio rows cols) to o, checked like the options.  Later
+ * features (mica, corda, grad_transform sign) are bad records. */
+int kx_lora_overrides(const kx_rec *in, kx_lora_opts *o, char *err, size_t errsz);
+
+/* A string field: its index in names (NULL-terminated).  Unknown words give
+ * "unknown KEY 'word'" and return -2, so the caller may say more. */
+int kx_rec_word(const kx_rec *in, const char *key, const char *const *names, int *out, char *err,
+                size_t errsz);
+/* A finite number > 0. */
+int kx_rec_posnum(const kx_rec *in, const char *key, double *out, char *err, size_t errsz);
+/* An integer >= lo. */
+int kx_rec_count(const kx_rec *in, const char *key, long long lo, long long *out, char *err,
+                 size_t errsz);
+/* An unsigned 64-bit integer read from the field's text: digits, a string
+ * of digits, or an integral JSON number below 2^53 (5.0, 1e3).  *given = 1
+ * when the key is present and good. */
+int kx_rec_u64(const kx_rec *in, const char *key, uint64_t *out, int *given, char *err,
+               size_t errsz);
+
+/* The top-level elements of the JSON array text [s, s+len): up to max spans
+ * into el/ellen; returns how many there are (call with max = 0 to count). */
+size_t kx_json_split(const char *s, size_t len, const char **el, size_t *ellen, size_t max);
+
+/* A matrix from JSON text: nested equal-length rows, or a flat row-major
+ * array shaped by rows/cols (0 = not given; one of them is enough when the
+ * length divides).  *R == 0 on entry: learn the shape (and *flat); else the
+ * text must have shape R x C and the same form.  On success m->v holds the
+ * R*C values rounded to float32; a value not finite as a float32 is an error
+ * naming its [row][col].  name is used in messages (e.g. "\"grad\""). */
+int kx_lora_read_matrix(kx_mat *m, const char *name, const char *s, size_t len, long long rows,
+                        long long cols, size_t *R, size_t *C, int *flat, char *err, size_t errsz);
+
+/* b = the JSON text of a (rows, cols) matrix of float32 values, each the
+ * shortest decimal that reads back to the same float32 (or digits digits);
+ * non-finite values as "Infinity" strings, or null when strict. */
+void kx_json_f32_matrix(kx_buf *b, const double *v, size_t rows, size_t cols, int digits,
+                        int strict);
+
+/* Raw data is never guessed: a .f32/.f64 name, or fmt F32/F64 on a name that
+ * is not .npy or JSON. */
+int kx_is_raw_name(const char *path, int fmt);
+/* Write a (rows, cols) matrix to path atomically (a temporary name in the
+ * same directory, renamed when complete): raw little-endian when fmt is
+ * KX_FMT_F32 or F64, else .npy (<f4 when npy_f32, <f8 otherwise). */
+int kx_save_matrix(const char *path, const double *v, size_t rows, size_t cols, int fmt,
+                   int npy_f32, char *err, size_t errsz);
+
+/* W0 from a matrix file (kx_load_array's formats; raw needs cols): 2-D, or
+ * 1-D reshaped by cols (one row without it); rows/cols (0 = any) must agree.
+ * On success *a owns the R*C values, rounded to float32. */
+int kx_lora_load_w0(const char *path, int fmt, long long rows, long long cols, kx_array *a,
+                    size_t *R, size_t *C, char *err, size_t errsz);
+/* Add every R x C gradient of a file to acc (R*C) and count them in *K: the
+ * file holds K gradients stacked by rows, (K R, C), or a 3-D .npy (K, R, C).
+ * .npy and raw files are streamed one gradient at a time through tmp (R*C);
+ * each gradient is rounded to float32 first (lora.md 4.4 step 1). */
+int kx_lora_add_grad_file(const char *path, int fmt, size_t R, size_t C, double *acc, double *tmp,
+                          size_t *K, char *err, size_t errsz);
+
+#endif
