@@ -121,8 +121,6 @@ static int lookup(const char *const *names, const char *s)
 
 static int finite_pos(double x) { return x > 0 && x <= DBL_MAX; }
 
-/* ===== matrices in records ============================================ */
-
 /* ===== output ========================================================= */
 
 /* Everything a record's output needs, in the record's layout. */
