@@ -228,7 +228,7 @@ print(len(C) == 4 and all(c in X for c in C) and len({tuple(c) for c in C}) == 4
 	py "
 C = np.array([json.loads(l) for l in open('cb.jsonl')]); C[3] += 60; C[7] -= 90; C[8] = C[2]
 open('c0.jsonl', 'w').write(''.join(json.dumps(c) + '\n' for c in C.tolist()))"
-	for T in 1 4; do
+	for T in 1 3; do
 		vq-encode -c c0.jsonl -t 10 --iters $T < data.jsonl > ref.jsonl
 		for S in 1 2 7; do
 			cp c0.jsonl cur.jsonl
@@ -314,8 +314,8 @@ print('ok')"
 }
 
 @test "vq-encode: -A --causal: every block 1..n, with and without a bias, < 1e-12 (claim 16)" {
-	mkattn 23
-	for L in $(seq 1 23); do
+	mkattn 12
+	for L in $(seq 1 12); do
 		vq-encode -A --causal --block $L -f max_abs_diff,linear < rec.jsonl
 		[ $L -ge 2 ] && vq-encode -A --causal --block $L --bias 0.5,-0.25,0.125 -f max_abs_diff < rec.jsonl
 	done > all.jsonl
@@ -324,7 +324,7 @@ o = [json.loads(l) for l in open('all.jsonl')]
 assert max(x['max_abs_diff'] for x in o) < 1e-12
 lin = [np.array(x['linear']) for x in o if 'linear' in x]
 print(len(lin), max(np.abs(l - lin[0]).max() for l in lin) < 1e-12)"
-	assert_output '23 True'
+	assert_output '12 True'
 }
 
 @test "vq-encode: -A --causal --bias matches a numpy biased causal softmax" {
@@ -429,10 +429,10 @@ print(json.dumps({'q': z(512, 128), 'k': z(512, 128), 'v': z(512, 1536), 'codebo
 
 @test "vq-encode: the distributed Makefile of 4.3 (GNU parallel, cmp to a fixed point) equals -t" {
 	command -v parallel > /dev/null || skip "GNU parallel is not installed"
-	mkdata 15 800 3 8
+	mkdata 15 500 3 8
 	cat > Makefile <<'MK'
 K  = 8
-IT = 12
+IT = 8
 
 c0.jsonl: data.jsonl
 	shuf -n 50000 --random-source=data.jsonl data.jsonl | vq-encode -t $(K) --iters 0 -o $@
@@ -450,5 +450,5 @@ check: codebook.jsonl
 MK
 	run make -s check
 	assert_success
-	[ "$(parallel --pipe --keep-order --block 4k vq-encode -c c0.jsonl --partial < data.jsonl | wc -l)" -ge 5 ]
+	[ "$(parallel --pipe --keep-order --block 4k vq-encode -c c0.jsonl --partial < data.jsonl | wc -l)" -ge 3 ]
 }
