@@ -107,6 +107,18 @@ int hippo_legs_exact(size_t N, size_t L, const double *u, double *x);
  * Q_n = (P_{n+1} - P_{n-1})/(2n + 1).  q: (N,). */
 void hippo_legendre_Q(size_t N, double z, double *q);
 
+/* ===== LegT structure (hippo_legt.c) ===== */
+
+/* O(N) operations with the ortho LegT matrix of window theta.  r, v, out:
+ * (N,), out may alias v.
+ *   hippo_legt_mul:   out = (I + d A) v
+ *   hippo_legt_solve: out = (I - d A)^{-1} v, d >= 0; work: (4N,) scratch;
+ *                     0 ok, > 0 LAPACK dgtsv info (a singular system) */
+void hippo_legt_mul(size_t N, const double *r, double theta, double d, const double *v,
+                    double *out);
+int hippo_legt_solve(size_t N, const double *r, double theta, double d, const double *v,
+                     double *out, double *work);
+
 /* ===== reconstruction (section 6) ===== */
 
 /* pos: (P,) the grid of reconstruct mode, oldest first (section 6.2): s in
@@ -126,19 +138,23 @@ void hippo_reconstruct(size_t P, size_t N, const double *W, size_t rows, const d
 
 /* ===== the online memory (hippo_mem.c) ===== */
 
-/* A memory that consumes one sample at a time: LTI systems step with a dense
- * precomputed (Ad, Bd) and dgemv; scaled LegS with a GBT method steps in O(N)
- * on the ortho state (section 4), with zoh by a new expm per sample. */
+/* A memory that consumes one sample at a time.  Scaled LegS, LegS --lti and
+ * LegT with a GBT method step in O(N) on the ortho state (section 4); the other
+ * LTI systems (and zoh) step with a dense precomputed (Ad, Bd) and dgemv;
+ * scaled LegS with zoh computes a new expm per sample. */
 typedef struct hippo_mem {
 	hippo_sys sys;
 	int scaled;             /* scaled LegS */
+	int structured;         /* legs --lti or legt with a GBT method: O(N) steps on the ortho state */
 	int zoh;                /* exact zero-order-hold steps */
+	double dt;              /* LTI step */
 	double alpha;           /* GBT alpha (ignored with zoh) */
 	int legs_step, legs_start;   /* HIPPO_STEP_*, HIPPO_START_* (scaled LegS) */
 	double k;               /* samples consumed so far */
-	double *x;              /* (N,) state: ortho for scaled LegS, else the system's normalisation */
-	double *Ad, *Bd;        /* (N, N), (N,): LTI pair; scaled zoh: the current step's pair */
+	double *x;              /* (N,) state: ortho when scaled or structured, else the system's normalisation */
+	double *Ad, *Bd;        /* (N, N), (N,): dense LTI pair; scaled zoh: the current step's pair */
 	double *r, *lam, *tmp;  /* (N,) each: sqrt(2n+1), normalisation, scratch */
+	double *work;           /* (4N,) scratch of the LegT solve */
 } hippo_mem;
 
 /* Allocate and set up (LTI systems are discretised here, with step dt); the

@@ -13,25 +13,30 @@ int hippo_mem_init(hippo_mem *m, const hippo_sys *s, int zoh, double alpha, doub
                    int legs_step, int legs_start)
 {
 	size_t N = s->N;
-	*m = (hippo_mem){ .sys = *s, .scaled = hippo_is_scaled(s), .zoh = zoh, .alpha = alpha,
-	                  .legs_step = legs_step, .legs_start = legs_start };
-	/* One allocation: Ad (N*N), then x, Bd, r, lam, tmp, and B (N each). */
-	double *mem = calloc(N * N + 6 * N, sizeof *mem);
+	int scaled = hippo_is_scaled(s);
+	int structured = !scaled && !zoh && (s->measure == HIPPO_LEGS || s->measure == HIPPO_LEGT);
+	*m = (hippo_mem){ .sys = *s, .scaled = scaled, .structured = structured, .zoh = zoh,
+	                  .alpha = alpha, .dt = dt, .legs_step = legs_step, .legs_start = legs_start };
+	/* One allocation: Ad (N*N, only for the dense paths), then x, Bd, r, lam,
+	 * tmp, B (N each) and work (4N). */
+	size_t nA = (scaled && !zoh) || structured ? 0 : N * N;
+	double *mem = calloc(nA + 10 * N, sizeof *mem);
 	if (!mem)
 		return -1;
-	m->Ad = mem;
-	m->x = mem + N * N;
+	m->x = mem;
 	m->Bd = m->x + N;
 	m->r = m->Bd + N;
 	m->lam = m->r + N;
 	m->tmp = m->lam + N;
 	double *B = m->tmp + N;
+	m->work = B + N;
+	m->Ad = nA ? m->work + 4 * N : NULL;
 	for (size_t n = 0; n < N; n++)
 		m->r[n] = sqrt(2.0 * (double)n + 1);
 	hippo_norm_lambda(s, m->lam);
-	if (m->scaled)
+	if (scaled || structured)
 		return 0;
-	/* LTI: discretise once; Ad holds A until the discretisation overwrites it. */
+	/* Dense LTI: discretise once. */
 	double *A = malloc(N * N * sizeof *A);
 	if (!A)
 		return -1;
@@ -45,7 +50,20 @@ int hippo_mem_push(hippo_mem *m, double u)
 {
 	size_t N = m->sys.N;
 	double *x = m->x;
-	if (!m->scaled) {
+	if (m->structured) {
+		/* x <- (I - alpha dt A)^{-1} [(I + (1-alpha) dt A) x + dt B u], B = r (legs), r/theta (legt) */
+		double a = m->alpha, h = m->dt;
+		if (m->sys.measure == HIPPO_LEGS) {
+			hippo_legs_step(N, m->r, a * h, (1 - a) * h, h, u, x);
+		} else {
+			hippo_legt_mul(N, m->r, m->sys.theta, (1 - a) * h, x, x);
+			for (size_t n = 0; n < N; n++)
+				x[n] += h * m->r[n] / m->sys.theta * u;
+			int info = hippo_legt_solve(N, m->r, m->sys.theta, a * h, x, x, m->work);
+			if (info)
+				return info;
+		}
+	} else if (!m->scaled) {
 		/* tmp = Ad x + Bd u */
 		memcpy(m->tmp, m->Bd, N * sizeof *x);
 		kx_gemv(0, N, N, 1, m->Ad, x, u, m->tmp);
@@ -72,15 +90,16 @@ int hippo_mem_push(hippo_mem *m, double u)
 
 void hippo_mem_state(const hippo_mem *m, double *out)
 {
-	/* scaled LegS steps the ortho state; x~ = x / lam in the system's normalisation */
+	/* the O(N) paths step the ortho state; x~ = x / lam in the system's normalisation */
+	int ortho = m->scaled || m->structured;
 	for (size_t n = 0; n < m->sys.N; n++)
-		out[n] = m->scaled ? m->x[n] / m->lam[n] : m->x[n];
+		out[n] = ortho ? m->x[n] / m->lam[n] : m->x[n];
 }
 
 void hippo_mem_free(hippo_mem *m)
 {
-	free(m->Ad);      /* the one allocation */
-	m->Ad = NULL;
+	free(m->x);       /* the one allocation */
+	m->x = m->Ad = NULL;
 }
 
 int hippo_discrete_pair(const hippo_sys *s, int zoh, double alpha, double dt, int legs_step,

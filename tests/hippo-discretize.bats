@@ -308,6 +308,19 @@ print(abs(np.array(json.loads(sys.argv[1])) - x).max() < 1e-15)" "$output"
 	assert_output True
 }
 
+@test "hippo-discretize: the O(N) LegT and LegS-LTI steps equal the dense recurrence in every norm" {
+	py 'print("\n".join(map(repr, np.random.default_rng(2).standard_normal(300))))' > u.txt
+	for sys in "-m legt -N 16 -t 2 --norm su" "-m legt -N 9 --norm noroot -a 0.3" "--lti -N 12 -M backward --norm su" "-m legt -N 40 --dt 1e-3"; do
+		hippo-discretize $sys > d.json
+		x=$(hippo-discretize $sys --mode final -O json -f x < u.txt)
+		run py "
+d = json.load(open('d.json')); A, B = np.array(d['A']), np.array(d['B']); x = np.zeros(len(B))
+for u in np.loadtxt('u.txt'): x = A @ x + B*u
+print(abs(np.array(json.loads(sys.argv[1])) - x).max() <= 1e-12 * abs(x).max())" "$x"
+		assert_output True
+	done
+}
+
 @test "hippo-discretize: raw f32 in, every 100th state out as f32 (hippo.md 7.9)" {
 	py 't = np.arange(10000) * 1e-4; sys.stdout.buffer.write(np.sin(2*np.pi*3*t).astype("<f4").tobytes())' |
 		hippo-discretize -m lmu -N 32 --dt 1e-4 -M zoh --mode run -i f32 --every 100 > states.f32

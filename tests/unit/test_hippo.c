@@ -280,6 +280,42 @@ static void test_structured(void)
 			printf("#   mul %g, solve %g\n", emul, esol);
 		free(A); free(r); free(v); free(y1); free(y2); free(M);
 	}
+	/* LegT: the parity-sum product and the tridiagonal solve (claim 14), theta 1 and 2 */
+	for (size_t ni = 0; ni < sizeof Ns / sizeof Ns[0]; ni++)
+		for (int th = 1; th <= 2; th++) {
+			size_t N = Ns[ni];
+			hippo_sys s = { .measure = HIPPO_LEGT, .N = N, .theta = th };
+			double *A = malloc(N * N * sizeof *A), *B = malloc(N * sizeof *B), *r = malloc(N * sizeof *r),
+			       *v = malloc(N * sizeof *v), *y1 = malloc(N * sizeof *y1), *y2 = malloc(N * sizeof *y2),
+			       *M = malloc(N * N * sizeof *M), *w = malloc(4 * N * sizeof *w);
+			hippo_transition(&s, A, B);
+			for (size_t n = 0; n < N; n++) {
+				r[n] = sqrt(2.0 * n + 1);
+				v[n] = cos(0.7 + 2.3 * n) - 0.2 * sin(0.11 * n * n);
+			}
+			double emul = 0, esol = 0;
+			for (size_t di = 0; di < sizeof deltas / sizeof deltas[0]; di++) {
+				double d = deltas[di];
+				hippo_legt_mul(N, r, th, d, v, y1);
+				memcpy(y2, v, N * sizeof *y2);
+				kx_gemv(0, N, N, d, A, v, 1, y2);
+				emul = fmax(emul, maxdiff(y1, y2, N) / maxabs(y2, N));
+				hippo_legt_solve(N, r, th, d, v, y1, w);
+				for (size_t i = 0; i < N * N; i++)
+					M[i] = -d * A[i] + (i % (N + 1) == 0);
+				memcpy(y2, v, N * sizeof *y2);
+				kx_solve(N, 1, M, y2);
+				esol = fmax(esol, maxdiff(y1, y2, N) / maxabs(y2, N));
+			}
+			char what[100];
+			snprintf(what, sizeof what, "O(N) LegT product = dense, N = %zu, theta = %d", N, th);
+			tap_ok(emul < 1e-12, what);
+			snprintf(what, sizeof what, "O(N) LegT tridiagonal solve = dense LU, N = %zu, theta = %d", N, th);
+			tap_ok(esol < 1e-12, what);
+			if (esol >= 1e-12 || emul >= 1e-12)
+				printf("#   mul %g, solve %g\n", emul, esol);
+			free(A); free(B); free(r); free(v); free(y1); free(y2); free(M); free(w);
+		}
 	/* the dense pair of a GBT step equals the dense formula by LU */
 	size_t N = 9;
 	double G[81], H[9], A[81], B[9], Ad[81], Bd[9];
