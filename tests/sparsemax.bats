@@ -98,6 +98,13 @@ print(ok and worst <= 1e-14, worst)" "$BATS_TEST_TMPDIR/x" "$BATS_TEST_TMPDIR/o"
 	done
 }
 
+@test "sparsemax: alpha 1: x_i/T - log p_i = tau (the limit of the KKT conditions)" {
+	run bash -c "echo '[[0.3,-1.2,2,0.5],[-3,0,100]]' | sparsemax -a 1 -T 0.7 --tau"
+	run py "o = json.loads('$output'); x = np.array([[0.3,-1.2,2,0.5],[-3,0,100]], dtype=object)
+print(all(np.abs(np.array(r) / 0.7 - np.log(p) - t).max() < 1e-13 * max(1, abs(t)) for r, p, t in zip(x, o['p'], o['tau']) if min(p) > 0))"
+	assert_output True
+}
+
 @test "sparsemax: alpha 2 equals brute-force support enumeration on tie-heavy rows (radius 1 and 2.5)" {
 	py 'r = np.random.default_rng(6)
 for _ in range(200):
