@@ -5,7 +5,7 @@
  * its gradient, JVP and VJP.
  * Post: Su Jianlin, "The road to probability distributions" (kexue.fm 10145);
  * papers: Martins & Astudillo 2016, Peters et al. 2019; spec: softmax.md.
- * Leaves out: -O u32 -f support.
+ * Leaves out: a Newton finish for general alpha (bisection runs to the end).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -392,8 +392,8 @@ int main(int argc, char **argv)
 		kx_usage_error("%s needs object records (json), not -i %s",
 		               c.need_t ? c.need_t_why : c.need_v ? "--jvp" : "--vjp",
 		               kx_fmt_name(com.in_fmt));
-	if (com.out_fmt == KX_FMT_U32)
-		kx_usage_error("-O u32: sparsemax writes no index field (support as u32 is not implemented)");
+	if (com.out_fmt == KX_FMT_U32 && !(c.nfields == 1 && c.fields[0] == F_SUPPORT))
+		kx_usage_error("-O u32 carries one integer field, the support: give -f support");
 	int raw_ok = c.nfields == 1 && (c.fields[0] == F_P || c.fields[0] == F_TAU);
 	if (is_raw(com.out_fmt) && !raw_ok)
 		kx_usage_error("raw output (-O %s) carries one field, p or tau: choose it with -f",

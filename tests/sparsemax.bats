@@ -344,6 +344,11 @@ print(np.array_equal(p, q.astype(np.float32)) or bool(np.all(np.abs(p - q) <= 1e
 	assert_line --index 2 "sparsemax: $BATS_TEST_TMPDIR/x.f64: record 3: trailing partial record (8 of 16 bytes)"
 }
 
+@test "sparsemax: -O u32 -f support writes one little-endian count a row" {
+	run bash -c "echo '[[-2,0,0.5],[1,1,1],[5,0,0]]' | sparsemax -a 1.5 -O u32 -f support | py 'print(np.frombuffer(sys.stdin.buffer.read(), \"<u4\").tolist())'"
+	assert_output '[2, 3, 1]'
+}
+
 @test "sparsemax: fields: -f tau and -f support print bare values; batches give lists" {
 	run sparsemax -f tau <<< '[-2,0,0.5]'
 	assert_output '-0.25'
