@@ -5,8 +5,8 @@
  * Fenchel-Young loss, its gradient, JVP and VJP.  alpha = 1 is softmax and is
  * computed by softmax.c.
  *
- * Shapes: n is the row length; x, z, p, grad, v, g, jvp, vjp are (n,); zc is
- * (m,), the finite entries of z, m <= n.
+ * Shapes: n is the row length; x, z, zl, p, grad, v, g, jvp, vjp, dalpha are
+ * (n,); zc and zcl are (m,), the finite entries of z and zl, m <= n.
  */
 #include <math.h>
 #include <string.h>
@@ -236,23 +236,25 @@ int kx_entmax_row(const kx_entmax_cfg *c, const double *x, size_t n, long t,
 	/* Subtract the max, then scale: max z = 0 exactly, and (x - M)/T cannot
 	 * overflow where x/T would.  -inf entries (and those whose difference
 	 * overflows) stay out of the search. */
+	int exact2 = c->alpha == 2, exact15 = c->alpha == 1.5 && r == 1;
+	/* --algo=sort with another alpha falls back to bisection (the command
+	 * line refuses it); auto with alpha 1.5 or 2 ignores iters */
+	int bisect = c->algo == KX_EM_BISECT || !(exact2 || exact15);
+	int low = bisect && e >= 1 && c->iters <= 0;    /* only that search uses zl */
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		z[i] = e * ((x[i] - M) / T);
-		zl[i] = z[i] > -INFINITY ? low_part(x[i], M, T, e, z[i]) : 0;
+		zl[i] = low && z[i] > -INFINITY ? low_part(x[i], M, T, e, z[i]) : 0;
 		if (z[i] > -INFINITY) {
 			zcl[m] = zl[i];
 			zc[m++] = z[i];
 		}
 	}
-	int exact2 = c->alpha == 2, exact15 = c->alpha == 1.5 && r == 1;
-	/* --algo=sort with another alpha falls back to bisection (the command
-	 * line refuses it); auto with alpha 1.5 or 2 ignores iters */
-	int bisect = c->algo == KX_EM_BISECT || !(exact2 || exact15);
 	double tau;
 	int steps = 0;
 	if (bisect) {
-		tau = kx_entmax_bisect(zc, zcl, m, z, zl, n, e, r, c->iters, p, &steps);
+		tau = kx_entmax_bisect(zc, low ? zcl : NULL, m, z, low ? zl : NULL, n, e, r, c->iters, p,
+		                       &steps);
 	} else {
 		/* an exact method finds the support; tau is then recomputed in closed
 		 * form on it (Condat's running tau drifts: 3.6e-12 on a ramp) */

@@ -299,6 +299,19 @@ static void test_bisection(void)
 			worst = fmax(worst, fabs(q.p[i] - (double)ref[i]));
 	}
 	tap_near(worst, 0, 0, 3e-15, "converged bisection = long-double bisection, alpha 1.1 .. 4");
+	/* alpha = 4 with an entry just above the threshold (p ~ 0.03, z - tau ~ 3e-5):
+	 * dp/dz ~ p^-2 there, so a plain double bisection is off by 1e-13; the
+	 * compensated search and its Newton step are not */
+	double y4[] = { -0.3197339319412727, -1.9503046455574924, 2.1971735195138353,
+	                -1.0857838634603736, -0.10238082538335315, -1.5865928064060872,
+	                -1.2521461994403944, -2.555450303302341, 2.5141386274287854 };
+	long double ref4[9];
+	ref_entmax(y4, 9, 4, ref4);
+	res_t q4 = run(4, 1, 1, KX_EM_AUTO, 0, 0, 0, y4, 9, -1, NULL, NULL);
+	double w4 = 0;
+	for (int i = 0; i < 9; i++)
+		w4 = fmax(w4, fabs(q4.p[i] - (double)ref4[i]));
+	tap_near(w4, 0, 0, 3e-16, "alpha = 4, an entry near the threshold: p within 3e-16 of long double");
 	/* near alpha = 1 the rescaled coordinates keep p accurate */
 	long double ref[6];
 	ref_entmax(x, 6, 1 + 1e-6, ref);
