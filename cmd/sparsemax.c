@@ -5,7 +5,7 @@
  * its gradient, JVP and VJP.
  * Post: Su Jianlin, "The road to probability distributions" (kexue.fm 10145);
  * papers: Martins & Astudillo 2016, Peters et al. 2019; spec: softmax.md.
- * Leaves out: a Newton finish for general alpha (bisection runs to the end).
+ * Leaves out: partial sorting (top-k with k doubling) for the exact methods.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -24,7 +24,7 @@ static const char help[] =
 "  -T, --temperature T  use x/T (T >= 0, inf allowed; default 1)\n"
 "  -r, --radius R       project onto {p >= 0, sum p = R} (alpha = 2 only; default 1)\n"
 "      --algo=ALGO      auto (default), sort (alpha 1.5 or 2), bisect\n"
-"      --iters N        exactly N bisection steps (default: until converged)\n"
+"      --iters N        exactly N bisection steps (default: Newton-bisection to convergence)\n"
 "      --tau            add tau, the threshold in the units of (a-1) x/T\n"
 "      --support        add support = #{i : p_i > 0}\n"
 "      --loss, --grad   Fenchel-Young loss and its gradient; need \"t\"\n"
@@ -291,7 +291,8 @@ static void choose_fields(ctx_t *c, const kx_common *com, const int *flag)
 }
 
 /* --stats: the counts of softmax.md 4.8, then the means over the rows that
- * were normalised (neither NaN nor zeroed) and the most bisection steps. */
+ * were normalised (neither NaN nor zeroed) and the most evaluations of the
+ * threshold equation (--iters N: N; exact methods: 0). */
 static void stat_num(kx_buf *b, const char *name, double v)
 {
 	char num[KX_NUMLEN];

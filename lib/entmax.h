@@ -81,17 +81,19 @@ double kx_entmax15_tau_closed(const double *z, size_t m, double tau0);
 
 /* Bisection, softmax.md 3.2, any e = alpha - 1 > 0.  zc: (m) the finite
  * scores searched; z: (n) the whole row (-inf entries give p = 0); n is also
- * the bracket's n.  zcl (m) and zl (n), or NULL: the rounding errors of zc
- * and z (z + zl = e (x - M)/T to about 2^-106), used by the converged search
- * for e >= 1, where p is ill-conditioned near the threshold.  iters > 0: exactly that many steps of lo = -r^e,
- * hi = -(r/n)^e, mid = (lo + hi)/2, sum [z - mid]_+^(1/e) >= r ? lo = mid :
- * hi = mid (entmax_bisect's iteration), then p = [z - lo]_+^(1/e).
- * iters = 0: bisection until the midpoint equals an end: for e >= 1 the
- * same iteration; for e < 1 the same bracket in rescaled coordinates
- * w = (tau + r^e)/r^e with p_i = r exp(log1p(z_i/r^e - w)/e), which keeps p
- * accurate as alpha -> 1 (pow(z - tau, 1/e) loses 2^-53/e).  Either way p (n)
- * is then scaled to sum r (entmax's ensure_sum_one).  Returns tau = lo (in
- * the coordinates of z); *steps (may be NULL) gets the steps taken. */
+ * the bracket's n.  iters > 0: exactly that many steps of entmax_bisect's
+ * iteration, lo = -r^e, hi = -(r/n)^e, mid = (lo + hi)/2,
+ * sum [z - mid]_+^(1/e) >= r ? lo = mid : hi = mid, then p = [z - lo]_+^(1/e).
+ * iters = 0 (converged): the same bracket, searched by safeguarded Newton
+ * (bisection wherever Newton would leave the bracket) until the step is below
+ * 2^-60 relative, then one more Newton step kept as a sub-ulp correction of
+ * every difference.  For e >= 1 it works on tau and adds zcl/zl (m, n; or
+ * NULL), the rounding errors of zc and z (z + zl = e (x - M)/T to about
+ * 2^-106), since p is ill-conditioned near the threshold there; for e < 1 it
+ * works on w = (tau + r^e)/r^e with p_i = r exp(log1p(z_i/r^e - w)/e), which
+ * keeps p accurate as alpha -> 1.  Either way p (n) is then scaled to sum r
+ * (entmax's ensure_sum_one).  Returns tau (in the coordinates of z); *steps
+ * (may be NULL) gets the number of evaluations of the sum. */
 double kx_entmax_bisect(const double *zc, const double *zcl, size_t m, const double *z,
                         const double *zl, size_t n, double e, double r, long iters, double *p,
                         int *steps);

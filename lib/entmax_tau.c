@@ -249,35 +249,89 @@ double kx_entmax_p(const double *z, size_t n, double e, double tau, double *p)
 	return s;
 }
 
-/* sum_i [z_i - tau]_+^(1/e) over the finite scores, entmax_bisect's f + r;
- * with zl (the rounding errors of z, or NULL) the difference is
- * (z_i - tau) + zl_i, exact to an ulp of itself near the threshold. */
-static double mass_tau(const double *zc, const double *zl, size_t m, double inv, double tau)
+/* sum_i [z_i - tau]_+^(1/e) over the finite scores, entmax_bisect's f + r */
+static double mass_tau(const double *zc, size_t m, double inv, double tau)
 {
 	double s = 0;
 	for (size_t i = 0; i < m; i++) {
 		double d = zc[i] - tau;
-		if (zl)
-			d += zl[i];
 		if (d > 0)
 			s += pow(d, inv);
 	}
 	return s;
 }
 
-/* sum_i (1 + u_i - w)_+^(1/e) with u = z/c, c = r^e: the mass over r, in the
- * rescaled coordinates.  exp(log1p(.)/e) instead of pow(1 + ., 1/e): for e
- * near 0, 1 + u - w rounds to a multiple of 2^-53 and the power 1/e would
- * multiply that rounding by 1/e; log1p keeps the small difference exact. */
-static double mass_w(const double *zc, size_t m, double c, double inv, double w)
+/* The converged search, in one of two coordinates, by safeguarded Newton
+ * (Newton's step where it stays inside the bracket, else the bisection
+ * midpoint; the bracket keeps f(lo) >= 0 >= f(hi)):
+ *  - e >= 1: x = tau, d_i = (z_i - x) + zl_i.  Near the threshold z_i - x is
+ *    exact (Sterbenz), and adding zl_i, the rounding error of z_i, matters:
+ *    for alpha > 2, dp/dz = p^(2 - alpha)/e grows without bound as p -> 0, so
+ *    an ulp of z_i would cost 1e-13 at alpha = 4 and 1e-8 at alpha = 7.
+ *  - e < 1: x = w = (tau + c)/c, c = r^e, d_i = 1 + a_i with a_i = z_i/c - w,
+ *    and d^(1/e) = exp(log1p(a)/e).  The power 1/e > 1 would magnify the
+ *    rounding of z_i - tau near tau = -c (2^-53) by 1/e; a_i has only the
+ *    rounding of two small numbers.
+ * f(x) = sum_i (c d_i)^(1/e) / c^(1/e) - 1 in units of r, decreasing in x. */
+typedef struct {
+	const double *zc, *zl;   /* (m) finite scores, their rounding errors or NULL */
+	size_t m;
+	double inv, c;           /* 1/e; c = r^e (w coordinates) */
+	int w;                   /* 1: w coordinates */
+} search_t;
+
+/* f(x) and -f'(x) >= 0 (in units of r). */
+static double feval(const search_t *S, double x, double *fp)
 {
-	double s = 0;
-	for (size_t i = 0; i < m; i++) {
-		double a = zc[i] / c - w;
-		if (a > -1)
-			s += exp(log1p(a) * inv);
+	double s = 0, sp = 0;
+	for (size_t i = 0; i < S->m; i++) {
+		double d, q;
+		if (S->w) {
+			double a = S->zc[i] / S->c - x;
+			if (!(a > -1))
+				continue;
+			q = exp(log1p(a) * S->inv);
+			d = 1 + a;
+		} else {
+			d = (S->zc[i] - x) + (S->zl ? S->zl[i] : 0);
+			if (!(d > 0))
+				continue;
+			q = pow(d, S->inv);
+		}
+		s += q;
+		sp += q / d;
 	}
-	return s;
+	*fp = sp * S->inv;
+	return s - 1;
+}
+
+static double search(const search_t *S, double lo, double hi, double *delta, int *steps)
+{
+	double fp, x = lo, f = feval(S, x, &fp);
+	int k = 1;
+	while (f != 0 && k < 4000) {
+		double xn = fp > 0 ? x + f / fp : NAN;
+		if (!(xn > lo && xn < hi)) {
+			xn = (lo + hi) / 2;
+			if (xn <= lo || xn >= hi)
+				break;            /* the bracket is two adjacent doubles */
+		}
+		double step = xn - x;
+		x = xn;
+		f = feval(S, x, &fp);
+		k++;
+		if (f >= 0)
+			lo = x;
+		else
+			hi = x;
+		if (fabs(step) <= 0x1p-60 * fabs(x))
+			break;
+	}
+	/* The root lies between doubles, and an entry with tiny d_i feels that gap
+	 * magnified: one more Newton step, kept as a correction to d_i. */
+	*delta = fp > 0 && isfinite(f / fp) ? f / fp : 0;
+	*steps = k;
+	return x;
 }
 
 double kx_entmax_bisect(const double *zc, const double *zcl, size_t m, const double *z,
@@ -286,77 +340,50 @@ double kx_entmax_bisect(const double *zc, const double *zcl, size_t m, const dou
 {
 	/* zc, zcl: (m) finite scores searched and their rounding errors; z, zl:
 	 * (n) the row and its rounding errors; p: (n) output, sum r. */
-	double inv = 1 / e, tau, s;
+	double inv = 1 / e, tau, s = 0;
 	int k = 0;
-	if (iters > 0 || e >= 1) {
-		/* entmax_bisect's iteration: sum >= r at lo, <= r at hi.  For e >= 1 it
-		 * is also the accurate one: an entry near the threshold has z_i - mid
-		 * exact (z_i and mid are within a factor 2), and the power 1/e <= 1
-		 * does not magnify the rounding of the large differences.  Converged,
-		 * it also adds the rounding errors of z: for e > 1 the map is
-		 * ill-conditioned near the threshold (dp/dz = p^(2 - alpha)/e grows
-		 * without bound as p -> 0), so an ulp of z_i would cost 1e-13 at
-		 * alpha = 4 and 1e-8 at alpha = 7.  --iters N leaves them out, to
-		 * follow entmax_bisect bit for bit. */
-		const double *cl = iters > 0 ? NULL : zcl, *fl = iters > 0 ? NULL : zl;
+	if (iters > 0) {
+		/* entmax_bisect's iteration exactly: sum >= r at lo, <= r at hi */
 		double lo = -pow(r, e), hi = -pow(r / (double)n, e);
-		for (; iters > 0 ? k < iters : 1; k++) {
+		for (; k < iters; k++) {
 			double mid = (lo + hi) / 2;
-			if (iters <= 0 && (mid <= lo || mid >= hi))
-				break;
-			if (mass_tau(zc, cl, m, inv, mid) - r >= 0)
+			if (mass_tau(zc, m, inv, mid) - r >= 0)
 				lo = mid;
 			else
 				hi = mid;
 		}
 		tau = lo;
-		if (iters <= 0) {
-			/* The bracket ends at adjacent doubles, but the root lies between
-			 * them, and an entry with tiny d_i = z_i - tau feels that gap
-			 * magnified.  One Newton step on the compensated differences
-			 * gives tau + delta to about twice the precision:
-			 * f = sum d^(1/e) - r, f' = -(1/e) sum d^(1/e - 1), delta = f/|f'|. */
-			double f = -r, fp = 0, delta = 0;
-			for (size_t i = 0; i < m; i++) {
-				double d = (zc[i] - tau) + (cl ? cl[i] : 0);
-				if (d > 0) {
-					double q = pow(d, inv);
-					f += q;
-					fp += q / d;
-				}
-			}
-			if (fp > 0 && isfinite(f / fp))
-				delta = f / (fp * inv);
-			s = 0;
-			for (size_t i = 0; i < n; i++) {
-				double d = ((z[i] - tau) + (fl ? fl[i] : 0)) - delta;
-				p[i] = d > 0 ? pow(d, inv) : 0;
-				s += p[i];
-			}
-			tau += delta;
-		} else {
-			s = kx_entmax_p(z, n, e, tau, p);
+		s = kx_entmax_p(z, n, e, tau, p);
+	} else if (e >= 1) {
+		/* tau in units where r^e = c: scale the search so that f is in units of r */
+		double c = pow(r, e), delta;
+		search_t S = { zc, zcl, m, inv, c, 0 };
+		/* sum (z - tau)^(1/e) - r = r (sum ((z - tau)/c)^(1/e) - 1): search on
+		 * z/c when r != 1, which is exact for r = 1 (the only radius with
+		 * e != 1) and a plain rescaling for alpha = 2 */
+		if (c != 1) {
+			/* alpha = 2, radius r: f is linear per entry, no compensation needed */
+			double *zs = p;                     /* p (n >= m) is free until the end */
+			for (size_t i = 0; i < m; i++)
+				zs[i] = zc[i] / c;
+			S.zc = zs;
+			S.zl = NULL;
 		}
-	} else {
-		/* e < 1: tau = c (w - 1), c = r^e; w in [0, 1 - n^-e] is the same
-		 * bracket.  The power 1/e > 1 magnifies the rounding of z_i - tau
-		 * (~2^-53 near tau = -c) by 1/e; u_i - w has only the rounding of two
-		 * small numbers.  Entries near the threshold have p <= 2^(-1/e) and
-		 * lose at most ~1e-16 absolute. */
-		double c = pow(r, e), lo = 0, hi = -expm1(-e * log((double)n));
-		for (;; k++) {
-			double mid = (lo + hi) / 2;
-			if (mid <= lo || mid >= hi)
-				break;
-			if (mass_w(zc, m, c, inv, mid) - 1 >= 0)
-				lo = mid;
-			else
-				hi = mid;
-		}
-		tau = c * (lo - 1);
-		s = 0;
+		double x = search(&S, -1, -pow(1 / (double)n, e), &delta, &k);
+		tau = c * x;
 		for (size_t i = 0; i < n; i++) {
-			double a = z[i] / c - lo;
+			double d = c == 1 ? ((z[i] - x) + (zl ? zl[i] : 0)) - delta : (z[i] / c - x) - delta;
+			p[i] = d > 0 ? (c == 1 ? pow(d, inv) : r * pow(d, inv)) : 0;
+			s += p[i];
+		}
+		tau += c * delta;
+	} else {
+		double c = pow(r, e), delta;
+		search_t S = { zc, NULL, m, inv, c, 1 };
+		double w = search(&S, 0, -expm1(-e * log((double)n)), &delta, &k);
+		tau = c * (w + delta - 1);
+		for (size_t i = 0; i < n; i++) {
+			double a = (z[i] / c - w) - delta;
 			p[i] = a > -1 ? r * exp(log1p(a) * inv) : 0;
 			s += p[i];
 		}
