@@ -117,5 +117,5 @@ for name, to, pn, tp, err in rows:
 print()
 print("Our times include process start and raw I/O; peers compute on arrays in memory. Max |p - p_peer| "
       "over all cases: %.1e. Exact methods agree to 1e-15; 50 bisection steps of the same iteration agree "
-      "to 1e-15; the converged bisection is the more accurate one." % max(r[4] for r in rows if r[4] is not None))
+      "to 1e-15; the converged search (safeguarded Newton) is the more accurate one." % max(r[4] for r in rows if r[4] is not None))
 PY
