@@ -37,7 +37,7 @@ static const char help[] =
 "      --merge          merge step: combine partials into the next codebook\n"
 "  -A, --attention      records {\"q\",\"k\",\"v\"[,\"codebook\"]}: the Transformer-VQ identity\n"
 "      --causal         causal attention; --block L (default 1), --bias b0,..,bw\n"
-"      --scale S        score scale (default 1/sqrt(dk))\n"
+"      --scale S        score scale (default dk^-1/2)\n"
 "Fields: index dist quantized (assign); codes quadratic linear exact max_abs_diff\n"
 "max_rel_diff vq_error flops (-A).\n"
 "Common: -i -O -d -f --key -o -K -u --digits --strict-json -q --stats -s -h -V; see vq-encode(1).\n";
