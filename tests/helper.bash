@@ -1,5 +1,6 @@
 # tests/helper.bash — loaded by every bats file: `load helper`.
 # KX_BIN: the programs (default ../bin); PYTHON: python3 with numpy and scipy.
+bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 : "${KX_BIN:=$BATS_TEST_DIRNAME/../bin}"
