@@ -3,12 +3,13 @@
  * (default), Kaiming LoRA, Gaussian, orthogonal, PiSSA, OLoRA; LoRA+ learning
  * rates and a first-step self-check.  Posts: Su Jianlin, kexue.fm 10226
  * (LoRA-GA), 10001 (LoRA+), 9590; paper arXiv 2407.05000.  Spec: lora.md.
- * Leaves out the "later" parts: mica, corda, --dora, --convert,
- * --grad-transform sign, --stats (each a usage error).
+ * Leaves out the "later" parts corda and --convert (usage errors); has
+ * the later mica, --dora, --grad-transform sign and --stats.
  */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "kx.h"
 #include "io_lora.h"
@@ -22,7 +23,7 @@ static const char help[] =
 "       lora-init [OPTION]... --w0 FILE [--grad FILE]... [--rows R] [--cols C]\n"
 "                 [--out-prefix PREFIX] [--npy-f64]\n"
 "LoRA factors A (r x d_in), B (d_out x r) and w0_adj = W0 - s B A per layer (lora.md).\n"
-"  -m, --method M       lora-ga (default), lora, gaussian, orthogonal, pissa, olora\n"
+"  -m, --method M       lora-ga (default), lora, gaussian, orthogonal, pissa, olora, mica\n"
 "  -r, --rank R         adapter rank (default 8)\n"
 "  -a, --alpha A        LoRA alpha (default 16)\n"
 "      --scaling S      standard: s = alpha/r (default); rslora: s = alpha/sqrt(r)\n"
@@ -37,13 +38,15 @@ static const char help[] =
 "      --lr ETA         add LoRA+ lr_A = ETA, lr_B = ratio ETA, lr_ratio\n"
 "      --lr-ratio L     eta_B/eta_A: a number (default 16) or blog: (d_in/d_out) sqrt(d_in/r)\n"
 "      --check          add check: recon_max_abs, cos_step, cos_bound\n"
+"      --grad-transform T  none (default) or sign: use sign(G) (the Adam variant)\n"
+"      --dora           add dora_m, the L2 norm of each output row of W0\n"
 "File mode: --w0 FILE, --grad FILE (repeatable, averaged), --rows, --cols,\n"
 "  --out-prefix PREFIX (PREFIX.A.npy, .B.npy, .w0.npy, then PREFIX.json), --npy-f64.\n"
-"Fields: method layout rows cols rank alpha scaling scale init_scale sigma A B w0_adj\n"
+"Fields: method layout rows cols rank alpha scaling scale init_scale sigma A B w0_adj dora_m\n"
 "  lr_A lr_B lr_ratio check.  Record keys: w0, grad, grads, rows, cols, and overrides\n"
 "  rank method alpha scaling layout direction ga_scale gamma seed svd niter oversample\n"
-"  lr lr_ratio.\n"
-"Common: -i -O -d -f --key -o -K -u --digits --strict-json -q -h -V; see lora-init(1).\n";
+"  grad_transform lr lr_ratio.\n"
+"Common: -i -O -d -f --key -o -K -u --digits --strict-json -q --stats -h -V; see lora-init(1).\n";
 
 enum { F_METHOD, F_LAYOUT, F_ROWS, F_COLS, F_RANK, F_ALPHA, F_SCALING, F_SCALE, F_INIT_SCALE,
        F_SIGMA, F_A, F_B, F_W0_ADJ, F_DORA_M, F_LR_A, F_LR_B, F_LR_RATIO, F_CHECK, NF };
@@ -85,18 +88,19 @@ static const struct option longopts[] = {
 };
 
 /* Per-record buffers (grown, reused) and the output settings. */
-enum { M_W0, M_G, M_T, M_A, M_B, M_W, M_AO, M_BO, M_WO, M_SIGMA, NM };
+enum { M_W0, M_G, M_T, M_A, M_B, M_W, M_AO, M_BO, M_WO, M_SIGMA, M_DORA, NM };
 typedef struct {
 	kx_lora_opts base;
 	const char *key;
 	int fields[NF], nfields, listed;  /* output fields; listed: -f given */
-	int check;                        /* --check */
+	int check, dora;                  /* --check, --dora */
+	long long warnings;               /* for --stats */
 	int out_fmt;                      /* resolved output format */
 	const kx_common *com;
 	double *m[NM];
 	size_t cap[NM];
 	kx_mat mat;                       /* a parsed matrix */
-	kx_buf jA, jB, jW, jC;            /* JSON text of A, B, w0_adj (float32) and check */
+	kx_buf jA, jB, jW, jC, jD;        /* JSON text of A, B, w0_adj, dora_m (float32), check */
 	const char *where;                /* SOURCE:LINE or FILE for warnings */
 	const char *drop[6];
 	kx_lora_res lr;                   /* the last record's result (A, B, ... point into m[]) */
@@ -132,6 +136,7 @@ typedef struct {
 	double lr_A, lr_B, ratio;
 	int has_check, has_grad;
 	kx_lora_check chk;
+	const double *dora_m;         /* (m) or NULL */
 } outrec_t;
 
 static int want_field(int f, const outrec_t *u)
@@ -139,7 +144,7 @@ static int want_field(int f, const outrec_t *u)
 	switch (f) {
 	case F_INIT_SCALE: return u->o->cfg.method == KX_LORA_GA;
 	case F_SIGMA: return u->lr->nsigma > 0;
-	case F_DORA_M: return 0;
+	case F_DORA_M: return u->dora_m != NULL;
 	case F_LR_A: case F_LR_B: case F_LR_RATIO: return u->o->lr > 0;
 	case F_CHECK: return u->has_check;
 	default: return 1;
@@ -188,6 +193,14 @@ static int build(ctx_t *c, kx_out *out, const outrec_t *u, kx_result *res, int f
 		case F_LR_A: kx_res_num(res, nm, u->lr_A); break;
 		case F_LR_B: kx_res_num(res, nm, u->lr_B); break;
 		case F_LR_RATIO: kx_res_num(res, nm, u->ratio); break;
+		case F_DORA_M:
+			if (json || c->out_fmt == KX_FMT_TEXT) {
+				kx_json_f32_vector(&c->jD, u->dora_m, u->m, out->digits, out->strict, !json);
+				kx_res_json(res, nm, c->jD.s);
+			} else {
+				kx_res_vec(res, nm, u->dora_m, u->m);
+			}
+			break;
 		case F_A: case F_B: case F_W0_ADJ: {
 			const double *d = f == F_A ? u->A : f == F_B ? u->B : u->W;
 			size_t rr = f == F_A ? (o->blog ? u->n : r) : f == F_B ? (o->blog ? r : u->m) : u->R;
@@ -246,6 +259,8 @@ static int compute(ctx_t *c, kx_lora_opts *o, size_t R, size_t C, int has_grad, 
 		return KX_BAD;
 	}
 	double *W0 = c->m[M_W0], *G = has_grad ? c->m[M_G] : NULL;
+	if (G && o->grad_sign)               /* the Adam "speculative" variant (lora.md 4.1) */
+		kx_lora_sign(G, R * C);
 	if (o->blog) {                       /* to the torch layout */
 		double *t = need(c, M_T, R * C);
 		kx_lora_transpose(t, W0, R, C);
@@ -282,8 +297,14 @@ static int compute(ctx_t *c, kx_lora_opts *o, size_t R, size_t C, int has_grad, 
 		snprintf(err, errsz, "LAPACK did not converge (info %d)", info);
 		return KX_FATAL;
 	}
-	if (lrp->low_rank)
+	if (lrp->low_rank) {
 		kx_warn("%s: gradient has rank < 2r; the factors are not unique", c->where);
+		c->warnings++;
+	}
+	if (c->dora) {                       /* row norms of the torch-layout W0: length d_out */
+		kx_lora_dora(m, n, W0, need(c, M_DORA, m));
+		u->dora_m = c->m[M_DORA];
+	}
 	if (o->blog) {                       /* back to the record's layout */
 		kx_lora_transpose(need(c, M_AO, r * n), lrp->A, r, n);
 		kx_lora_transpose(need(c, M_BO, m * r), lrp->B, m, r);
@@ -494,10 +515,10 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'm':
 			if ((i = lookup(kx_lora_methods, optarg)) < 0) {
-				if (!strcmp(optarg, "mica") || !strcmp(optarg, "corda"))
+				if (!strcmp(optarg, "corda"))
 					kx_usage_error("method '%s' is not implemented in this version", optarg);
 				kx_usage_error("-m: unknown method '%s' (lora-ga, lora, gaussian, orthogonal, "
-				               "pissa, olora)", optarg);
+				               "pissa, olora, mica)", optarg);
 			}
 			o->cfg.method = i;
 			break;
@@ -549,13 +570,11 @@ int main(int argc, char **argv)
 			*(opt == O_NITER ? &o->cfg.niter : &o->cfg.oversample) = (size_t)v;
 			break;
 		case O_GRAD_TRANSFORM:
-			if (!strcmp(optarg, "sign"))
-				later("--grad-transform sign");
-			if (strcmp(optarg, "none"))
+			if ((o->grad_sign = lookup(kx_lora_transforms, optarg)) < 0)
 				kx_usage_error("--grad-transform: unknown transform '%s' (none, sign)", optarg);
 			break;
 		case O_CORDA_MODE: later("--corda-mode");
-		case O_DORA: later("--dora");
+		case O_DORA: c.dora = 1; break;
 		case O_CONVERT: later("--convert");
 		case O_X: later("--x");
 		case O_COV: later("--cov");
@@ -579,8 +598,6 @@ int main(int argc, char **argv)
 			kx_usage_error("-d and --cols disagree");
 		o->cols = com.dim;
 	}
-	if (com.stats)
-		later("--stats");
 	if (o->cfg.method == KX_LORA_ORTHOGONAL && o->cfg.rank % 2)
 		kx_usage_error("-m orthogonal needs an even rank, got %zu", o->cfg.rank);
 	size_t need_v = o->cfg.method == KX_LORA_GA ? 2 * o->cfg.rank
@@ -613,8 +630,7 @@ int main(int argc, char **argv)
 		c.nfields = kx_fields_parse(com.fields, field_names, c.fields, NF);
 		c.listed = 1;
 		for (i = 0; i < c.nfields; i++)
-			if (c.fields[i] == F_DORA_M)
-				later("the field dora_m (--dora)");
+			c.dora |= c.fields[i] == F_DORA_M;     /* naming it asks for it, as check does */
 	}
 	int fmt = com.out_fmt ? com.out_fmt : KX_FMT_JSON;
 	if (fmt == KX_FMT_U32)
@@ -634,8 +650,8 @@ int main(int argc, char **argv)
 	}
 	if ((fmt == KX_FMT_F32 || fmt == KX_FMT_F64) && !prefix) {
 		int f = c.nfields == 1 ? c.fields[0] : -1;
-		if (f != F_A && f != F_B && f != F_W0_ADJ && f != F_SIGMA)
-			kx_usage_error("raw output (-O %s) carries one field, A, B, w0_adj or sigma: "
+		if (f != F_A && f != F_B && f != F_W0_ADJ && f != F_SIGMA && f != F_DORA_M)
+			kx_usage_error("raw output (-O %s) carries one field, A, B, w0_adj, dora_m or sigma: "
 			               "choose it with -f", kx_fmt_name(fmt));
 	}
 	c.out_fmt = fmt;
@@ -643,18 +659,28 @@ int main(int argc, char **argv)
 	c.key = com.key ? com.key : "w0";
 	c.drop[0] = c.key, c.drop[1] = "grad", c.drop[2] = "grads", c.drop[3] = "x", c.drop[4] = "cov";
 
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int status;
+	kx_counts cnt = { 1, 0 };
 	if (file) {
 		status = file_mode(&c, &com, w0path, grads, ngrads, prefix, npy_f64);
+		cnt.bad = status;
 	} else {
 		kx_reader *rd = kx_reader_open(KX_FMT_JSON, 0, nops, argv + optind);
 		kx_out out;
 		kx_out_open(&out, &com, fmt);
 		g_out = &out;
-		kx_counts cnt;
 		status = kx_filter(&com, rd, &out, process, &c, &cnt);
 		kx_out_close(&out);
 		kx_reader_close(rd);
+	}
+	if (com.stats) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		char sec[KX_NUMLEN];
+		kx_fmt_double(sec, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9, 3);
+		fprintf(stderr, "{\"records\":%lld,\"bad\":%lld,\"warnings\":%lld,\"seconds\":%s}\n",
+		        cnt.records, cnt.bad, c.warnings, sec);
 	}
 	for (i = 0; i < NM; i++)
 		free(c.m[i]);
@@ -663,6 +689,7 @@ int main(int argc, char **argv)
 	kx_buf_free(&c.jB);
 	kx_buf_free(&c.jW);
 	kx_buf_free(&c.jC);
+	kx_buf_free(&c.jD);
 	free(grads);
 	return status;
 }

@@ -20,7 +20,8 @@ static void errf(char *err, size_t n, const char *fmt, ...)
 /* ===== typed overrides ================================================ */
 
 const char *const kx_lora_methods[] = { "lora-ga", "lora", "gaussian", "orthogonal", "pissa",
-                                       "olora", NULL };
+                                       "olora", "mica", NULL };
+const char *const kx_lora_transforms[] = { "none", "sign", NULL };
 const char *const kx_lora_directions[] = { "ArB2r", "A2rBr", "ArBr", NULL };
 const char *const kx_lora_ga_scales[] = { "stable", "unit", "gd", NULL };
 const char *const kx_lora_scalings[] = { "standard", "rslora", NULL };
@@ -125,7 +126,7 @@ int kx_lora_overrides(const kx_rec *in, kx_lora_opts *o, char *err, size_t errsz
 	int st = kx_rec_word(in, "method", kx_lora_methods, &w, err, errsz);
 	if (st == -2) {
 		const char *s = cJSON_GetStringValue(kx_rec_get(in, "method"));
-		if (!strcmp(s, "mica") || !strcmp(s, "corda"))
+		if (!strcmp(s, "corda"))
 			errf(err, errsz, "method '%s' is not implemented in this version", s);
 	}
 	if (st < 0)
@@ -144,19 +145,17 @@ int kx_lora_overrides(const kx_rec *in, kx_lora_opts *o, char *err, size_t errsz
 	    kx_rec_word(in, "ga_scale", kx_lora_ga_scales, &g->ga_scale, err, errsz) < 0 ||
 	    kx_rec_word(in, "svd", kx_lora_svds, &g->svd, err, errsz) < 0)
 		return -1;
-	/* later features asked for by a record: bad records (lora.md 0) */
-	static const char *const later_keys[][3] = { { "grad_transform", "none", "sign" },
-	                                             { "corda_mode", "ipm", "kpm" } };
-	for (int i = 0; i < 2; i++) {
-		struct cJSON *j = kx_rec_get(in, later_keys[i][0]);
-		const char *s = j ? cJSON_GetStringValue(j) : NULL;
-		if (!j || (s && !strcmp(s, later_keys[i][1])))
-			continue;
-		if (s && !strcmp(s, later_keys[i][2]))
-			errf(err, errsz, "%s '%s' is not implemented in this version", later_keys[i][0], s);
-		else
-			errf(err, errsz, "unknown %s (expected \"%s\")", later_keys[i][0], later_keys[i][1]);
+	if (kx_rec_word(in, "grad_transform", kx_lora_transforms, &o->grad_sign, err, errsz) < 0)
 		return -1;
+	/* corda is a later feature: its mode is accepted only as the default */
+	struct cJSON *cm = kx_rec_get(in, "corda_mode");
+	if (cm) {
+		const char *s = cJSON_GetStringValue(cm);
+		if (!s || strcmp(s, "ipm")) {
+			errf(err, errsz, s && !strcmp(s, "kpm") ? "corda_mode 'kpm' is not implemented in this version"
+			                                        : "unknown corda_mode (expected \"ipm\")");
+			return -1;
+		}
 	}
 	v = (long long)g->niter;
 	if (kx_rec_count(in, "niter", 0, &v, err, errsz) < 0)
@@ -293,10 +292,21 @@ int kx_lora_read_matrix(kx_mat *m, const char *name, const char *s, size_t len, 
 
 /* ===== output ========================================================= */
 
+/* One float32 value: the shortest decimal that reads back to the same float32. */
+static void put_f32(kx_buf *b, double v, int digits, int strict, int text)
+{
+	char t[KX_NUMLEN];
+	float f = (float)v;
+	if (!(f - f == 0) && !text) {
+		kx_buf_puts(b, strict ? "null" : f != f ? "\"NaN\"" : f > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+		return;
+	}
+	kx_buf_put(b, t, kx_fmt_float(t, f, digits));
+}
+
 void kx_json_f32_matrix(kx_buf *b, const double *v, size_t rows, size_t cols, int digits,
                         int strict)
 {
-	char t[KX_NUMLEN];
 	b->len = 0;
 	kx_buf_putc(b, '[');
 	for (size_t i = 0; i < rows; i++) {
@@ -304,17 +314,24 @@ void kx_json_f32_matrix(kx_buf *b, const double *v, size_t rows, size_t cols, in
 		for (size_t j = 0; j < cols; j++) {
 			if (j)
 				kx_buf_putc(b, ',');
-			float f = (float)v[i * cols + j];
-			if (!(f - f == 0)) {
-				kx_buf_puts(b, strict ? "null" : f != f ? "\"NaN\"" : f > 0 ? "\"Infinity\""
-				                                                      : "\"-Infinity\"");
-				continue;
-			}
-			kx_buf_put(b, t, kx_fmt_float(t, f, digits));
+			put_f32(b, v[i * cols + j], digits, strict, 0);
 		}
 		kx_buf_putc(b, ']');
 	}
 	kx_buf_putc(b, ']');
+}
+
+void kx_json_f32_vector(kx_buf *b, const double *v, size_t n, int digits, int strict, int text)
+{
+	b->len = 0;
+	kx_buf_puts(b, text ? "" : "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			kx_buf_putc(b, text ? ' ' : ',');
+		put_f32(b, v[i], digits, strict, text);
+	}
+	if (!text)
+		kx_buf_putc(b, ']');
 }
 
 static int ends_with(const char *s, const char *suf)

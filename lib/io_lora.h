@@ -18,7 +18,8 @@
 
 /* Names of the enums of lora.h, in their order (NULL-terminated). */
 extern const char *const kx_lora_methods[], *const kx_lora_directions[], *const kx_lora_ga_scales[],
-                  *const kx_lora_scalings[], *const kx_lora_layouts[], *const kx_lora_svds[];
+                  *const kx_lora_scalings[], *const kx_lora_layouts[], *const kx_lora_svds[],
+                  *const kx_lora_transforms[];
 
 /* The settings one record is computed with: the command line, then overrides. */
 typedef struct {
@@ -30,12 +31,13 @@ typedef struct {
 	double lr_ratio;       /* --lr-ratio number */
 	int ratio_blog;        /* --lr-ratio blog */
 	long long rows, cols;  /* --rows/--cols (record's layout); 0 = not given */
+	int grad_sign;         /* --grad-transform sign: G = sign(G) after averaging */
 } kx_lora_opts;
 
 /* Apply a record's overrides (lora.md 8.3: rank method alpha scaling layout
  * direction ga_scale gamma grad_transform corda_mode seed svd niter
- * oversample lr lr_ratio rows cols) to o, checked like the options.  Later
- * features (mica, corda, grad_transform sign) are bad records. */
+ * oversample lr lr_ratio rows cols) to o, checked like the options.  The
+ * later feature corda (and corda_mode kpm) is a bad record. */
 int kx_lora_overrides(const kx_rec *in, kx_lora_opts *o, char *err, size_t errsz);
 
 /* A string field: its index in names (NULL-terminated).  Unknown words give
@@ -71,6 +73,9 @@ int kx_lora_read_matrix(kx_mat *m, const char *name, const char *s, size_t len, 
  * non-finite values as "Infinity" strings, or null when strict. */
 void kx_json_f32_matrix(kx_buf *b, const double *v, size_t rows, size_t cols, int digits,
                         int strict);
+
+/* b = a float32 vector as JSON ([v,...]) or, when text, as values separated by one space. */
+void kx_json_f32_vector(kx_buf *b, const double *v, size_t n, int digits, int strict, int text);
 
 /* Raw data is never guessed: a .f32/.f64 name, or fmt F32/F64 on a name that
  * is not .npy or JSON. */

@@ -14,7 +14,7 @@
 static double f32(double x) { return (double)(float)x; }
 
 static const char *const method_names[] = { "lora-ga", "lora", "gaussian", "orthogonal", "pissa",
-                                            "olora" };
+                                            "olora", "mica" };
 
 /* ===== small rules ====================================================== */
 
@@ -30,7 +30,7 @@ const char *kx_lora_rank_error(int method, size_t r, size_t m, size_t n, char *b
 		snprintf(buf, bufsz, "rank must be >= 1");
 	else if (method == KX_LORA_GA && r > k / 2)
 		snprintf(buf, bufsz, "rank %zu needs 2r <= min(rows, cols) = %zu for lora-ga", r, k);
-	else if ((method == KX_LORA_PISSA || method == KX_LORA_OLORA) && r > k)
+	else if ((method == KX_LORA_PISSA || method == KX_LORA_OLORA || method == KX_LORA_MICA) && r > k)
 		snprintf(buf, bufsz, "rank %zu needs r <= min(rows, cols) = %zu for %s", r, k,
 		         method_names[method]);
 	else if (method == KX_LORA_ORTHOGONAL && r % 2)
@@ -88,6 +88,23 @@ void kx_lora_mean(double *acc, size_t len, size_t K)
 	/* sum, then divide (the reference code's order); not rounded to float32 */
 	for (size_t i = 0; i < len; i++)
 		acc[i] /= (double)K;
+}
+
+void kx_lora_sign(double *G, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		G[i] = (G[i] > 0) - (G[i] < 0);
+}
+
+void kx_lora_dora(size_t m, size_t n, const double *W0, double *out)
+{
+	/* peft dora.py get_weight_norm: the L2 norm of each output row (dim 1) */
+	for (size_t i = 0; i < m; i++) {
+		double ss = 0;
+		for (size_t j = 0; j < n; j++)
+			ss += W0[i * n + j] * W0[i * n + j];
+		out[i] = f32(sqrt(ss));
+	}
 }
 
 void kx_lora_transpose(double *dst, const double *src, size_t rows, size_t cols)
@@ -219,6 +236,31 @@ out:
 	return info;
 }
 
+static int mica(const kx_lora_cfg *cfg, size_t m, size_t n, const double *W0, kx_lora_res *res)
+{
+	/* W0 = U S Vh (full SVD: the smallest vectors are needed); B = U[:, k-r:k] (the r smallest,
+	 * in descending order), A = 0: peft freezes B and trains A, W0 is unchanged */
+	size_t r = cfg->rank, k = m < n ? m : n;
+	double *U = malloc(m * k * sizeof *U), *S = malloc(k * sizeof *S), *Vh = malloc(k * n * sizeof *Vh);
+	int info = -1;
+	if (U && S && Vh)
+		info = kx_lora_svd(m, n, W0, U, S, Vh);
+	if (info == 0) {
+		for (size_t j = 0; j < m; j++)
+			for (size_t i = 0; i < r; i++)
+				res->B[j * r + i] = f32(U[j * k + (k - r + i)]);
+		memset(res->A, 0, r * n * sizeof *res->A);
+		for (size_t i = 0; i < r; i++)
+			res->sigma[i] = S[k - r + i];
+		res->nsigma = r;
+		res->svd_used = KX_SVD_FULL;
+	}
+	free(U);
+	free(S);
+	free(Vh);
+	return info;
+}
+
 static int olora(const kx_lora_cfg *cfg, size_t m, size_t n, const double *W0, kx_lora_res *res)
 {
 	/* W0 = Q R (reduced, diag R >= 0); A = R[0:r, :], B = Q[:, 0:r] */
@@ -288,6 +330,7 @@ int kx_lora_init(const kx_lora_cfg *cfg, size_t m, size_t n, const double *W0, c
 	case KX_LORA_GA: info = lora_ga(cfg, m, n, G, g, res); break;
 	case KX_LORA_PISSA: info = pissa(cfg, m, n, W0, g, res); break;
 	case KX_LORA_OLORA: info = olora(cfg, m, n, W0, res); break;
+	case KX_LORA_MICA: info = mica(cfg, m, n, W0, res); shifts = 0; break;
 	case KX_LORA_ORTHOGONAL: info = orthogonal(m, n, r, g, res); shifts = 0; break;
 	case KX_LORA_GAUSSIAN:
 		kx_lora_fill_gaussian(g, res->A, r, n);

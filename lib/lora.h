@@ -22,7 +22,7 @@
 #include "rng.h"
 
 enum { KX_LORA_GA, KX_LORA_KAIMING, KX_LORA_GAUSSIAN, KX_LORA_ORTHOGONAL, KX_LORA_PISSA,
-       KX_LORA_OLORA };
+       KX_LORA_OLORA, KX_LORA_MICA };
 enum { KX_LORA_ARB2R, KX_LORA_A2RBR, KX_LORA_ARBR };       /* --direction */
 enum { KX_GA_STABLE, KX_GA_UNIT, KX_GA_GD };               /* --ga-scale */
 enum { KX_SVD_AUTO, KX_SVD_FULL, KX_SVD_RANDOMIZED };      /* --svd */
@@ -48,7 +48,7 @@ typedef struct kx_lora_res {
 	double *w0_adj;      /* (m, n) float32 values: W0 - s B A (W0 itself for lora, gaussian,
 	                      * orthogonal) */
 	double *sigma;       /* room for 2r doubles: lora-ga the top 2r singular values of G,
-	                      * pissa the top r of W0 */
+	                      * pissa the top r of W0, mica the smallest r of W0 (descending) */
 	size_t nsigma;       /* values written to sigma (0 for the other methods) */
 	double scale;        /* s */
 	double init_scale;   /* c (lora-ga), else 0 */
@@ -74,6 +74,11 @@ size_t kx_lora_to_f32(double *x, size_t len);
  * kx_lora_mean divides by the count K >= 1. */
 void kx_lora_accumulate(double *acc, const double *g, size_t len);
 void kx_lora_mean(double *acc, size_t len, size_t K);
+/* --grad-transform sign: G[i] = sign(G[i]), sign(0) = 0 (the Adam "speculative"
+ * variant of lora.md 4.1 step 8). */
+void kx_lora_sign(double *G, size_t len);
+/* DoRA magnitude (lora.md 5): out (m) = float32(|W0[i, :]|_2), W0 (m, n). */
+void kx_lora_dora(size_t m, size_t n, const double *W0, double *out);
 /* dst (cols, rows) = src (rows, cols) transposed; dst != src. */
 void kx_lora_transpose(double *dst, const double *src, size_t rows, size_t cols);
 

@@ -398,8 +398,9 @@ print(all(lo - t <= a and b <= hi + t for (a, b), (lo, hi, t) in zip(c, want)), 
 {"w0":[[1,2],[3,4]],"method":3}|"method" holds a number, expected a string
 {"w0":[[1,2],[3,4]]}|lora-ga needs a gradient ("grad" or "grads")
 {"w0":[[1,2],[3,4]],"method":"corda"}|method 'corda' is not implemented in this version
-{"w0":[[1,2],[3,4]],"method":"mica"}|method 'mica' is not implemented in this version
-{"w0":[[1,2],[3,4]],"grad_transform":"sign"}|grad_transform 'sign' is not implemented in this version
+{"w0":[[1,2],[3,4]],"method":"mica","rank":3}|rank 3 needs r <= min(rows, cols) = 2 for mica
+{"w0":[[1,2],[3,4]],"grad_transform":"abs"}|unknown grad_transform 'abs'
+{"w0":[[1,2],[3,4]],"corda_mode":"kpm"}|corda_mode 'kpm' is not implemented in this version
 {"w0":[[1,2],[3,4]],"seed":-1}|"seed" must be an integer from 0 to 2^64-1
 {"w0":[[1,2],[3,4]],"grad":[[1,2],[3,4]],"svd":"randomized","oversample":1}|--svd randomized needs q = min(oversample r, min(rows, cols)) >= 2
 EOF
@@ -417,11 +418,11 @@ EOF
 }
 
 @test "lora-init: usage errors exit 2 before reading input" {
-	for args in "-m corda" "-m mica" "-m qlora" "-r 0" "-r x" "-a 0" "-a inf" "-g -1" "--lr 0" "--lr-ratio 0" \
+	for args in "-m corda" "-m qlora" "-r 0" "-r x" "-a 0" "-a inf" "-g -1" "--lr 0" "--lr-ratio 0" \
 	            "--lr-ratio fast" "-m orthogonal -r 3" "--scaling sqrt" "-l jax" "--direction x" "--ga-scale x" \
-	            "--svd eig" "--niter -1" "--oversample 0" "--svd randomized --oversample 1" "--grad-transform sign" \
-	            "--grad-transform x" "--dora" "--convert" "--corda-mode ipm" "--stats" "-i text" "-i f32" "-O u32" \
-	            "-O text" "-O text -f A" "-O text -f check" "-O f32" "-O f32 -f rank" "-f nope" "-f dora_m" \
+	            "--svd eig" "--niter -1" "--oversample 0" "--svd randomized --oversample 1" \
+	            "--grad-transform x" "--convert" "--corda-mode ipm" "-i text" "-i f32" "-O u32" \
+	            "-O text" "-O text -f A" "-O text -f check" "-O f32" "-O f32 -f rank" "-f nope" "-O f32 -f A,B" \
 	            "--grad g.npy" "--out-prefix p" "--w0 a.npy x.jsonl" "--w0 - --grad -" "--w0 w.f32" \
 	            "--w0 a.npy --out-prefix p -O text" "--w0 a.npy --out-prefix p -o f" "--bogus"; do
 		run lora-init $args < /dev/null
@@ -517,4 +518,43 @@ np.zeros(47, np.float32).tofile("w.f32"); open("x.txt", "w").write("1 2 3\n")'
 	run lora-init --w0 w.npy --grad gi.f64 -r 2
 	assert_failure 1
 	assert_output 'lora-init: gi.f64: gradient 1, row 1, column 1 is not a finite float32 value'
+}
+
+@test "lora-init: mica (C11): B^T B = I from the r smallest singular vectors, A = 0, w0_adj = W0 bit for bit" {
+	py 'r = np.random.default_rng(7)
+for sh in [(9, 5), (5, 9)]: print(json.dumps({"w0": r.standard_normal(sh).astype(np.float32).tolist()}))' > "$BATS_TEST_TMPDIR/in"
+	lora-init -m mica -r 2 < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/out"
+	run py '
+ok = True
+for li, lo in zip(open(sys.argv[1]), open(sys.argv[2])):
+    W = np.array(json.loads(li)["w0"], np.float32); o = json.loads(lo)
+    B = np.array(o["B"], np.float32).astype(float); U, S, Vh = np.linalg.svd(W.astype(float), full_matrices=False)
+    ok &= np.allclose(B.T @ B, np.eye(2), atol=1e-6) and np.allclose(B @ B.T, U[:, -2:] @ U[:, -2:].T, atol=1e-6)
+    ok &= not np.array(o["A"]).any() and (np.array(o["w0_adj"], np.float32) == W).all()
+    ok &= np.allclose(o["sigma"], S[-2:], rtol=1e-12) and o["sigma"][0] >= o["sigma"][1]
+print(ok)' "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+	assert_output True
+}
+
+@test "lora-init: --grad-transform sign equals lora-ga on sign(G); --dora gives the output-row norms; --stats" {
+	layers 2 > "$BATS_TEST_TMPDIR/in"
+	jq -c '.grad |= map(map(if . > 0 then 1 elif . < 0 then -1 else 0 end))' "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/sg"
+	a=$(lora-init -r 2 --grad-transform sign --check -f A,B,w0_adj,sigma,check < "$BATS_TEST_TMPDIR/in")
+	b=$(lora-init -r 2 --check -f A,B,w0_adj,sigma,check < "$BATS_TEST_TMPDIR/sg")
+	[ "$a" = "$b" ]
+	c=$(jq -c '. + {grad_transform: "sign"}' "$BATS_TEST_TMPDIR/in" | lora-init -r 2 --check -f A,B,w0_adj,sigma,check | jq -c 'del(.name, .grad_transform)')
+	[ "$(jq -c 'del(.name)' <<< "$a")" = "$c" ]
+	lora-init -m lora -r 2 --dora -f dora_m < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/t"
+	lora-init -m lora -r 2 -l blog -f dora_m < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/b"
+	run py '
+ok = True
+for li, lt, lb in zip(open(sys.argv[1]), open(sys.argv[2]), open(sys.argv[3])):
+    W = np.array(json.loads(li)["w0"], np.float32).astype(float)
+    t = np.array(json.loads(lt)["dora_m"], np.float32); b = np.array(json.loads(lb)["dora_m"], np.float32)
+    ok &= (t == np.linalg.norm(W, axis=1).astype(np.float32)).all() and (b == np.linalg.norm(W, axis=0).astype(np.float32)).all()
+print(ok, len(t), len(b))' "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/t" "$BATS_TEST_TMPDIR/b"
+	assert_output 'True 9 7'
+	run lora-init -m lora -r 1 --stats -f rank <<< $'{"w0":[[1]]}\n{"w0":[]}\n{"w0":[[0,0],[0,0]],"grad":[[0,0],[0,0]],"method":"lora-ga"}' -K
+	assert_failure 1
+	[[ "${lines[-1]}" =~ ^\{\"records\":3,\"bad\":1,\"warnings\":1,\"seconds\":[0-9.e-]+\}$ ]]
 }

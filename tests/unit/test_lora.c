@@ -347,8 +347,38 @@ static void rules(void)
 	tap_ok(kx_lora_to_f32(x + 3, 1) == 1 && x[3] == (double)0.1f, "7.4: values are rounded to float32");
 }
 
+static void mica_sign_dora(void)
+{
+	/* mica on diag(4, 3, 2, 1), r = 2: B = [e3, e4] (the smallest, descending), A = 0, W0 kept */
+	double W0[16] = { 0 };
+	for (int i = 0; i < 4; i++)
+		W0[i * 5] = 4 - i;
+	bufs b;
+	bufs_init(&b, 4, 4, 2);
+	kx_lora_cfg cfg = cfg_default(KX_LORA_MICA, 2);
+	kx_rng g;
+	kx_rng_seed(&g, 0, 0);
+	kx_lora_init(&cfg, 4, 4, W0, NULL, &g, &b.res);
+	tap_ok(b.res.nsigma == 2 && b.S[0] == 2 && b.S[1] == 1, "mica: sigma = the smallest two, descending");
+	tap_ok(b.B[4] == 1 && b.B[7] == 1 && b.B[0] == 0 && b.B[3] == 0, "mica: B = [e3, e4]");
+	int zero = 1, same = 1;
+	for (int i = 0; i < 8; i++)
+		zero &= b.A[i] == 0;
+	for (int i = 0; i < 16; i++)
+		same &= b.W[i] == W0[i];
+	tap_ok(zero && same, "mica: A = 0 and w0_adj = W0");
+	bufs_free(&b);
+	double G[5] = { -2, 0, 3e-300, -0.0, 7 };
+	kx_lora_sign(G, 5);
+	tap_ok(G[0] == -1 && G[1] == 0 && G[2] == 1 && G[3] == 0 && G[4] == 1, "sign(G) with sign(0) = 0");
+	double W[6] = { 3, 4, 0, 0, 1, 1 }, d[3];
+	kx_lora_dora(3, 2, W, d);
+	tap_ok(d[0] == 5 && d[1] == 0 && d[2] == (double)(float)sqrt(2.0), "dora: float32 row norms 5, 0, sqrt 2");
+}
+
 int main(void)
 {
+	mica_sign_dora();
 	worked_example();
 	known_answers();
 	eckart_young();
