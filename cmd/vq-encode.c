@@ -92,6 +92,7 @@ typedef struct {
 	/* summaries */
 	kx_usage use;
 	kx_xsum sq;            /* exact sum of ||x - q||^2 */
+	int sq_inf;            /* it left the double range */
 	kx_km_acc acc;         /* --partial */
 	kx_km_far far;
 	long long rows_seen;
@@ -209,9 +210,10 @@ static void flush_assign(ctx_t *c)
 				kx_die("out of memory");
 			double e = c->metric == KX_VQ_L2 ? c->dist[i * c->N]
 			         : kx_vq_sqdist(c->X + i * c->D, c->C + k * c->D, c->D);
-			int rc = kx_xsum_add(&c->sq, 0, e);
-			if (rc)
+			int rc = c->sq_inf ? 0 : kx_xsum_add(&c->sq, 0, e);
+			if (rc == KX_XSUM_NOMEM)
 				die_xsum(rc);
+			c->sq_inf |= rc != 0;      /* a loss beyond the double range: Infinity */
 		}
 		if (!c->stats_only)
 			for (size_t r = 0; r < c->nq; r++)
@@ -239,7 +241,7 @@ static void assign_summary(ctx_t *c)
 {
 	kx_buf b = { 0 };
 	kx_sum_open(&b);
-	double N = (double)c->use.count, sq = kx_xsum_round(&c->sq, 0);
+	double N = (double)c->use.count, sq = c->sq_inf ? INFINITY : kx_xsum_round(&c->sq, 0);
 	kx_sum_int(&b, "count", (long long)c->use.count);
 	kx_sum_int(&b, "codebook_size", (long long)c->K);
 	kx_sum_usage(&b, &c->use);

@@ -24,11 +24,13 @@ void kx_sum_num(kx_buf *b, const char *k, double v)
 {
 	char t[KX_NUMLEN];
 	kx_sum_key(b, k);
-	if (v - v == 0) {
+	if (v != v) {
+		kx_buf_puts(b, "null");            /* undefined (e.g. a mean over nothing) */
+	} else if (v - v != 0) {
+		kx_buf_puts(b, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+	} else {
 		kx_fmt_double(t, v, 0);
 		kx_buf_puts(b, t);
-	} else {
-		kx_buf_puts(b, "null");
 	}
 }
 

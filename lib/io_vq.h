@@ -14,7 +14,7 @@
 /* ----- summary objects: kx_sum_open, keys in order, kx_sum_close ----- */
 void kx_sum_open(kx_buf *b);                            /* b := "{" */
 void kx_sum_key(kx_buf *b, const char *k);              /* [,]"k": */
-void kx_sum_num(kx_buf *b, const char *k, double v);    /* shortest round trip; NaN, inf: null */
+void kx_sum_num(kx_buf *b, const char *k, double v);    /* shortest round trip; NaN: null; inf: "Infinity" */
 void kx_sum_int(kx_buf *b, const char *k, long long v);
 void kx_sum_usage(kx_buf *b, const kx_usage *u);        /* used, usage, entropy_bits, perplexity */
 void kx_sum_vec(kx_buf *b, const char *k, const double *v, size_t n);   /* an array of numbers */

@@ -452,3 +452,10 @@ MK
 	assert_success
 	[ "$(parallel --pipe --keep-order --block 4k vq-encode -c c0.jsonl --partial < data.jsonl | wc -l)" -ge 3 ]
 }
+
+@test "vq-encode: distances beyond the double range are Infinity (direct loop), and so are the losses" {
+	run bash -c "echo '[1e200,0]' | vq-encode -c cb3.jsonl --stats 2>&1"
+	assert_success
+	assert_line -n 0 '{"index":0,"dist":"Infinity"}'
+	assert_line -n 1 --partial '"sqdist_mean":"Infinity","mse":"Infinity"'
+}
