@@ -232,6 +232,7 @@ static void emit_summary(ctx_t *c, kx_buf *b)
 		kx_buf_put(&c->out.buf, b->s, b->len);
 		kx_out_flush(&c->out);
 	} else if (c->com->stats) {
+		fflush(c->out.f);        /* the summary comes after the data */
 		fputs(b->s, stderr);
 	}
 	kx_buf_free(b);
