@@ -10,6 +10,7 @@
 #include <string.h>
 #include "kx.h"
 #include "softmax.h"
+#include "io_targets.h"
 
 static const char help[] =
 "usage: softmax [-l] [-L] [-T TEMP] [-k K | -p P | --taylor[=K] | --perturb=gumbel|normal]\n"
@@ -91,75 +92,6 @@ static void grow(ctx_t *c, size_t n, size_t rows, size_t maxrow)
 	}
 }
 
-/* "t": an integer (or, for a batch, a list of one integer per row) in range. */
-static int read_targets(ctx_t *c, const kx_rec *in, const kx_mat *x, char *err, size_t errsz)
-{
-	long long tv;
-	const kx_span *sp = kx_rec_span(in, "t");
-	if (!sp) {
-		snprintf(err, errsz, "%s needs \"t\" (the target index)", c->need_t_why);
-		return -1;
-	}
-	if (x->batch) {
-		kx_mat tm = { 0 };
-		char perr[200];
-		if (kx_rec_mat(in, "t", 0, &tm, perr, sizeof perr) != 0 || tm.n != x->rows) {
-			snprintf(err, errsz, "\"t\" must be a list of %zu targets, one per row", x->rows);
-			kx_mat_free(&tm);
-			return -1;
-		}
-		for (size_t r = 0; r < x->rows; r++) {
-			double d = tm.v[r];
-			if (!(d == floor(d)) || !isfinite(d)) {
-				snprintf(err, errsz, "\"t\"[%zu] is not an integer", r);
-				kx_mat_free(&tm);
-				return -1;
-			}
-			if (d < 0 || d >= (double)KX_ROWLEN(x, r)) {
-				snprintf(err, errsz, "\"t\"[%zu] is %.0f, out of range for a row of %zu values", r, d,
-				         KX_ROWLEN(x, r));
-				kx_mat_free(&tm);
-				return -1;
-			}
-			c->t[r] = (long)d;
-		}
-		kx_mat_free(&tm);
-		return 0;
-	}
-	if (kx_rec_int(in, "t", &tv, err, errsz) != 0)
-		return -1;
-	if (tv < 0 || (size_t)tv >= x->n) {
-		snprintf(err, errsz, "\"t\" is %lld, out of range for a row of %zu values", tv, x->n);
-		return -1;
-	}
-	c->t[0] = (long)tv;
-	return 0;
-}
-
-/* "v" or "g": exactly the shape of x. */
-static int read_tangent(const kx_rec *in, const char *key, const kx_mat *x, kx_mat *m, char *err,
-                        size_t errsz)
-{
-	int st = kx_rec_mat(in, key, 1, m, err, errsz);
-	if (st == 1) {
-		snprintf(err, errsz, "--%s needs \"%s\"", key[0] == 'v' ? "jvp" : "vjp", key);
-		return -1;
-	}
-	if (st < 0)
-		return -1;
-	if (m->batch != x->batch || m->rows != x->rows) {
-		snprintf(err, errsz, "\"%s\" has %zu rows, x has %zu", key, m->rows, x->rows);
-		return -1;
-	}
-	for (size_t r = 0; r < x->rows; r++)
-		if (KX_ROWLEN(m, r) != KX_ROWLEN(x, r)) {
-			snprintf(err, errsz, "\"%s\" has %zu values, x has %zu", key, KX_ROWLEN(m, r),
-			         KX_ROWLEN(x, r));
-			return -1;
-		}
-	return 0;
-}
-
 static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz)
 {
 	ctx_t *c = vc;
@@ -210,11 +142,11 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 			maxrow = len;
 	}
 	grow(c, x->n, x->rows, maxrow);
-	if (c->need_t && read_targets(c, in, x, err, errsz) < 0)
+	if (c->need_t && kx_rec_targets(in, x, c->need_t_why, c->t, err, errsz) < 0)
 		return KX_BAD;
-	if (c->need_v && read_tangent(in, "v", x, &c->v, err, errsz) < 0)
+	if (c->need_v && kx_rec_like(in, "v", "--jvp", x, &c->v, err, errsz) < 0)
 		return KX_BAD;
-	if (c->need_g && read_tangent(in, "g", x, &c->g, err, errsz) < 0)
+	if (c->need_g && kx_rec_like(in, "g", "--vjp", x, &c->g, err, errsz) < 0)
 		return KX_BAD;
 
 	for (size_t r = 0; r < x->rows; r++) {
