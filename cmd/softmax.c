@@ -95,52 +95,13 @@ static void grow(ctx_t *c, size_t n, size_t rows, size_t maxrow)
 static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz)
 {
 	ctx_t *c = vc;
-	const kx_mat *x;
-	switch (in->kind) {
-	case KX_REC_ARRAY:
-	case KX_REC_BATCH:
-		if (c->need_t || c->need_v || c->need_g) {
-			snprintf(err, errsz, "%s needs an object record with \"%s\"",
-			         c->need_t ? c->need_t_why : c->need_v ? "--jvp" : "--vjp",
-			         c->need_t ? "t" : c->need_v ? "v" : "g");
-			return KX_BAD;
-		}
-		x = &in->x;
-		break;
-	case KX_REC_OBJECT: {
-		int st = kx_rec_mat(in, c->key, 1, &c->xo, err, errsz);
-		if (st == 1) {
-			snprintf(err, errsz, "no \"%s\" in the object", c->key);
-			return KX_BAD;
-		}
-		if (st < 0)
-			return KX_BAD;
-		x = &c->xo;
-		break;
-	}
-	default:
-		snprintf(err, errsz, "expected an array of numbers or an object, got %s",
-		         in->kind == KX_REC_NUMBER ? "a number" : kx_json_kind(in->json));
+	size_t maxrow;
+	const char *need = c->need_t ? "t" : c->need_v ? "v" : c->need_g ? "g" : NULL;
+	const kx_mat *x = kx_rec_rows(in, c->key, need,
+	                              c->need_t ? c->need_t_why : c->need_v ? "--jvp" : "--vjp",
+	                              c->dim, &c->xo, &maxrow, err, errsz);
+	if (!x)
 		return KX_BAD;
-	}
-	if (x->rows == 0) {          /* [[]] has one empty row; [] none: both are empty */
-		snprintf(err, errsz, "empty vector");
-		return KX_BAD;
-	}
-	size_t maxrow = 0;
-	for (size_t r = 0; r < x->rows; r++) {
-		size_t len = KX_ROWLEN(x, r);
-		if (len == 0) {
-			snprintf(err, errsz, x->batch ? "empty row %zu in the batch" : "empty vector", r);
-			return KX_BAD;
-		}
-		if (c->dim && len != c->dim) {
-			snprintf(err, errsz, "expected %zu values, got %zu", c->dim, len);
-			return KX_BAD;
-		}
-		if (len > maxrow)
-			maxrow = len;
-	}
 	grow(c, x->n, x->rows, maxrow);
 	if (c->need_t && kx_rec_targets(in, x, c->need_t_why, c->t, err, errsz) < 0)
 		return KX_BAD;

@@ -100,31 +100,6 @@ static void grow(ctx_t *c, size_t n, size_t rows, size_t maxrow)
 }
 
 /* The scores of a record: the array itself, or the object's key. */
-static const kx_mat *scores(ctx_t *c, kx_rec *in, char *err, size_t errsz)
-{
-	switch (in->kind) {
-	case KX_REC_ARRAY:
-	case KX_REC_BATCH:
-		if (c->need_t || c->need_v || c->need_g) {
-			snprintf(err, errsz, "%s needs an object record with \"%s\"",
-			         c->need_t ? c->need_t_why : c->need_v ? "--jvp" : "--vjp",
-			         c->need_t ? "t" : c->need_v ? "v" : "g");
-			return NULL;
-		}
-		return &in->x;
-	case KX_REC_OBJECT: {
-		int st = kx_rec_mat(in, c->key, 1, &c->xo, err, errsz);
-		if (st == 1)
-			snprintf(err, errsz, "no \"%s\" in the object", c->key);
-		return st == 0 ? &c->xo : NULL;
-	}
-	default:
-		snprintf(err, errsz, "expected an array of numbers or an object, got %s",
-		         in->kind == KX_REC_NUMBER ? "a number" : kx_json_kind(in->json));
-		return NULL;
-	}
-}
-
 /* Per-record settings (conventions 3): "alpha" and "temperature" in an object
  * record override -a and -T for its rows; what the command line refuses as a
  * usage error makes such a record bad. */
@@ -176,30 +151,16 @@ static int record_cfg(const ctx_t *c, const kx_rec *in, kx_entmax_cfg *cfg, char
 static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz)
 {
 	ctx_t *c = vc;
-	const kx_mat *x = scores(c, in, err, errsz);
+	size_t maxrow;
+	const char *need = c->need_t ? "t" : c->need_v ? "v" : c->need_g ? "g" : NULL;
+	const kx_mat *x = kx_rec_rows(in, c->key, need,
+	                              c->need_t ? c->need_t_why : c->need_v ? "--jvp" : "--vjp",
+	                              c->dim, &c->xo, &maxrow, err, errsz);
 	if (!x)
 		return KX_BAD;
 	kx_entmax_cfg cfg;
 	if (record_cfg(c, in, &cfg, err, errsz) < 0)
 		return KX_BAD;
-	if (x->rows == 0) {          /* [[]] has one empty row; [] none: both are empty */
-		snprintf(err, errsz, "empty vector");
-		return KX_BAD;
-	}
-	size_t maxrow = 0;
-	for (size_t r = 0; r < x->rows; r++) {
-		size_t len = KX_ROWLEN(x, r);
-		if (len == 0) {
-			snprintf(err, errsz, x->batch ? "empty row %zu in the batch" : "empty vector", r);
-			return KX_BAD;
-		}
-		if (c->dim && len != c->dim) {
-			snprintf(err, errsz, "expected %zu values, got %zu", c->dim, len);
-			return KX_BAD;
-		}
-		if (len > maxrow)
-			maxrow = len;
-	}
 	grow(c, x->n, x->rows, maxrow);
 	if (c->need_t && kx_rec_targets(in, x, c->need_t_why, c->t, err, errsz) < 0)
 		return KX_BAD;

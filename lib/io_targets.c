@@ -69,3 +69,54 @@ int kx_rec_like(const kx_rec *in, const char *key, const char *why, const kx_mat
 		}
 	return 0;
 }
+
+const kx_mat *kx_rec_rows(const kx_rec *in, const char *key, const char *need, const char *why,
+                          size_t dim, kx_mat *xo, size_t *maxrow, char *err, size_t errsz)
+{
+	const kx_mat *x;
+	switch (in->kind) {
+	case KX_REC_ARRAY:
+	case KX_REC_BATCH:
+		if (need) {
+			snprintf(err, errsz, "%s needs an object record with \"%s\"", why, need);
+			return NULL;
+		}
+		x = &in->x;
+		break;
+	case KX_REC_OBJECT: {
+		int st = kx_rec_mat(in, key, 1, xo, err, errsz);
+		if (st == 1)
+			snprintf(err, errsz, "no \"%s\" in the object", key);
+		if (st != 0)
+			return NULL;
+		x = xo;
+		break;
+	}
+	default:
+		snprintf(err, errsz, "expected an array of numbers or an object, got %s",
+		         in->kind == KX_REC_NUMBER ? "a number" : kx_json_kind(in->json));
+		return NULL;
+	}
+	if (x->rows == 0) {          /* [[]] has one empty row; [] none: both are empty */
+		snprintf(err, errsz, "empty vector");
+		return NULL;
+	}
+	*maxrow = 0;
+	for (size_t r = 0; r < x->rows; r++) {
+		size_t len = KX_ROWLEN(x, r);
+		if (len == 0) {
+			if (x->batch)
+				snprintf(err, errsz, "empty row %zu in the batch", r);
+			else
+				snprintf(err, errsz, "empty vector");
+			return NULL;
+		}
+		if (dim && len != dim) {
+			snprintf(err, errsz, "expected %zu values, got %zu", dim, len);
+			return NULL;
+		}
+		if (len > *maxrow)
+			*maxrow = len;
+	}
+	return x;
+}

@@ -23,4 +23,14 @@ int kx_rec_targets(const kx_rec *in, const kx_mat *x, const char *why, long *t,
 int kx_rec_like(const kx_rec *in, const char *key, const char *why, const kx_mat *x,
                 kx_mat *m, char *err, size_t errsz);
 
+/* The rows of scores of a record for the row-wise programs (softmax.md 4.5):
+ * an array or a batch as read, or the vector or batch under key of an object
+ * (parsed into xo, the caller's, reused across records).  need: the record key
+ * ("t", "v" or "g") some option needs and why that option's name, or NULL:
+ * an array record then is bad.  Every row must be non-empty and, when dim > 0,
+ * hold dim values.  Returns the rows, with the longest row's length in
+ * *maxrow, or NULL with a message in err. */
+const kx_mat *kx_rec_rows(const kx_rec *in, const char *key, const char *need, const char *why,
+                          size_t dim, kx_mat *xo, size_t *maxrow, char *err, size_t errsz);
+
 #endif
