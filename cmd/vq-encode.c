@@ -43,7 +43,7 @@ static const char help[] =
 "Common: -i -O -d -f --key -o -K -u --digits --strict-json -q --stats -s -h -V; see vq-encode(1).\n";
 
 enum { M_ASSIGN, M_TRAIN, M_PARTIAL, M_MERGE, M_ATTN };
-enum { F_INDEX, F_DIST, F_QUANT, NAF };
+enum { F_INDEX = KX_VQ_F_INDEX, F_DIST = KX_VQ_F_DIST, F_QUANT = KX_VQ_F_QUANT, NAF };
 static const char *const afields[] = { "index", "dist", "quantized", NULL };
 enum { G_CODES, G_QUAD, G_LIN, G_EXACT, G_ABS, G_REL, G_VQERR, G_FLOPS, NGF };
 static const char *const gfields[] = { "codes", "quadratic", "linear", "exact", "max_abs_diff",
@@ -159,44 +159,10 @@ static void write_rec(ctx_t *c, size_t r)
 {
 	kx_result res;
 	memset(&res, 0, sizeof res);
-	size_t row0 = c->qrow0[r], R = c->qrows[r], N = c->N, D = c->D;
-	int B = c->qbatch[r], json = c->out.fmt == KX_FMT_JSON;
-	const long long *ix = c->idx + row0 * N;
-	const double *ds = c->dist + row0 * N, *qu = c->quant ? c->quant + row0 * N * D : NULL;
-	res.per_row = B;
-	for (int k = 0; k < c->nfields; k++) {
-		const char *name = afields[c->fields[k]];
-		switch (c->fields[k]) {
-		case F_INDEX:
-			if (!B && N == 1) kx_res_int(&res, name, ix[0]);
-			else if (!B || N == 1) kx_res_ivec(&res, name, ix, B ? R : N);
-			else kx_res_imat(&res, name, ix, NULL, R, N);
-			break;
-		case F_DIST:
-			if (!B && N == 1) kx_res_num(&res, name, ds[0]);
-			else if (!B || N == 1) kx_res_vec(&res, name, ds, B ? R : N);
-			else kx_res_matc(&res, name, ds, R, N);
-			break;
-		default:
-			if (!B && (N == 1 || !json)) kx_res_vec(&res, name, qu, N * D);
-			else if (!B || N == 1 || !json) kx_res_matc(&res, name, qu, B ? R : N, B ? N * D : D);
-			else {           /* a batch of N x D arrays: three levels, written here */
-				c->jb.len = 0;
-				kx_buf_putc(&c->jb, '[');
-				for (size_t i = 0; i < R; i++) {
-					kx_buf_puts(&c->jb, i ? ",[" : "[");
-					for (size_t m = 0; m < N; m++) {
-						if (m)
-							kx_buf_putc(&c->jb, ',');
-						kx_out_vec(&c->out, &c->jb, qu + (i * N + m) * D, D);
-					}
-					kx_buf_putc(&c->jb, ']');
-				}
-				kx_buf_putc(&c->jb, ']');
-				kx_res_json(&res, name, c->jb.s);
-			}
-		}
-	}
+	size_t row0 = c->qrow0[r], N = c->N, D = c->D;
+	kx_vq_assign_result(&c->out, &res, &c->jb, c->fields, c->nfields, c->idx + row0 * N,
+	                    c->dist + row0 * N, c->quant ? c->quant + row0 * N * D : NULL,
+	                    c->qrows[r], N, D, c->qbatch[r]);
 	kx_write(&c->out, &c->q[r], &res);
 }
 

@@ -89,6 +89,51 @@ int kx_load_codebook(const char *path, size_t dim, kx_array *a, size_t *K, size_
 	return err[0] ? -1 : 0;
 }
 
+/* ===== assign results ================================================ */
+
+void kx_vq_assign_result(const kx_out *o, kx_result *res, kx_buf *jb, const int *fields, int nf,
+                         const long long *ix, const double *ds, const double *qu, size_t R,
+                         size_t N, size_t D, int B)
+{
+	static const char *const names[] = { "index", "dist", "quantized" };
+	int json = o->fmt == KX_FMT_JSON;
+	res->per_row = B;
+	for (int k = 0; k < nf; k++) {
+		const char *name = names[fields[k]];
+		switch (fields[k]) {
+		case KX_VQ_F_INDEX:
+			if (!B && N == 1) kx_res_int(res, name, ix[0]);
+			else if (!B || N == 1) kx_res_ivec(res, name, ix, B ? R : N);
+			else kx_res_imat(res, name, ix, NULL, R, N);
+			break;
+		case KX_VQ_F_DIST:
+			if (!B && N == 1) kx_res_num(res, name, ds[0]);
+			else if (!B || N == 1) kx_res_vec(res, name, ds, B ? R : N);
+			else kx_res_matc(res, name, ds, R, N);
+			break;
+		default:
+			/* text and raw output flatten a record's N x D codewords to one row */
+			if (!B && (N == 1 || !json)) kx_res_vec(res, name, qu, N * D);
+			else if (!B || N == 1 || !json) kx_res_matc(res, name, qu, B ? R : N, B ? N * D : D);
+			else {
+				jb->len = 0;
+				kx_buf_putc(jb, '[');
+				for (size_t i = 0; i < R; i++) {
+					kx_buf_puts(jb, i ? ",[" : "[");
+					for (size_t m = 0; m < N; m++) {
+						if (m)
+							kx_buf_putc(jb, ',');
+						kx_out_vec(o, jb, qu + (i * N + m) * D, D);
+					}
+					kx_buf_putc(jb, ']');
+				}
+				kx_buf_putc(jb, ']');
+				kx_res_json(res, name, jb->s);
+			}
+		}
+	}
+}
+
 /* ===== vectors of a record ========================================== */
 
 int kx_rec_vectors(const kx_rec *in, const char *key, kx_mat *tmp, size_t *D, const double **v,

@@ -29,6 +29,18 @@ void kx_sum_close(kx_buf *b);                           /* "}\n" */
 int kx_load_codebook(const char *path, size_t dim, kx_array *a, size_t *K, size_t *D, char *err,
                      size_t errsz);
 
+/* ----- assign results ----- */
+
+enum { KX_VQ_F_INDEX = 0, KX_VQ_F_DIST, KX_VQ_F_QUANT };   /* fields "index", "dist", "quantized" */
+
+/* The fields (fields[0..nf), KX_VQ_F_*) of one assign record into res, in
+ * the shapes of quantize.md 4: R rows (B: a batch record) of N neighbours,
+ * ix and ds (R, N), qu (R, N, D) or NULL.  A batch with N > 1 nests three
+ * levels of JSON, built in jb (which must live until kx_write). */
+void kx_vq_assign_result(const kx_out *o, kx_result *res, kx_buf *jb, const int *fields, int nf,
+                         const long long *ix, const double *ds, const double *qu, size_t R,
+                         size_t N, size_t D, int B);
+
 /* ----- vectors of a record ----- */
 
 /* The vectors of a record (a vector, a batch, a bare number, or an object
