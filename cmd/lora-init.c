@@ -3,8 +3,8 @@
  * (default), Kaiming LoRA, Gaussian, orthogonal, PiSSA, OLoRA; LoRA+ learning
  * rates and a first-step self-check.  Posts: Su Jianlin, kexue.fm 10226
  * (LoRA-GA), 10001 (LoRA+), 9590; paper arXiv 2407.05000.  Spec: lora.md.
- * Leaves out the "later" parts corda and --convert (usage errors); has
- * the later mica, --dora, --grad-transform sign and --stats.
+ * Leaves out the "later" corda (a usage error); has the later mica,
+ * --dora, --convert, --grad-transform sign and --stats.
  */
 #include <float.h>
 #include <stdlib.h>
@@ -40,6 +40,7 @@ static const char help[] =
 "      --check          add check: recon_max_abs, cos_step, cos_bound\n"
 "      --grad-transform T  none (default) or sign: use sign(G) (the Adam variant)\n"
 "      --dora           add dora_m, the L2 norm of each output row of W0\n"
+"      --convert        records {A0, B0, A, B} -> a plain rank-2r LoRA on the original W0\n"
 "File mode: --w0 FILE, --grad FILE (repeatable, averaged), --rows, --cols,\n"
 "  --out-prefix PREFIX (PREFIX.A.npy, .B.npy, .w0.npy, then PREFIX.json), --npy-f64.\n"
 "Fields: method layout rows cols rank alpha scaling scale init_scale sigma A B w0_adj dora_m\n"
@@ -93,7 +94,7 @@ typedef struct {
 	kx_lora_opts base;
 	const char *key;
 	int fields[NF], nfields, listed;  /* output fields; listed: -f given */
-	int check, dora;                  /* --check, --dora */
+	int check, dora, convert;         /* --check, --dora, --convert */
 	long long warnings;               /* for --stats */
 	int out_fmt;                      /* resolved output format */
 	const kx_common *com;
@@ -325,6 +326,81 @@ static int compute(ctx_t *c, kx_lora_opts *o, size_t R, size_t C, int has_grad, 
 
 static kx_out *g_out;
 
+/* --convert: {A0, B0, A, B} in the record's layout -> A' = [A ; A0], B' = [B, -B0]. */
+static int convert(ctx_t *c, const kx_rec *in, const kx_lora_opts *o, kx_result *res, char *err,
+                   size_t errsz)
+{
+	static const char *const keys[4] = { "A", "B", "A0", "B0" };
+	static const int slot[4] = { M_A, M_B, M_AO, M_BO };   /* inputs, torch layout */
+	size_t sh[4][2];
+	for (int i = 0; i < 4; i++) {
+		const kx_span *sp = kx_rec_span(in, keys[i]);
+		size_t R = 0, C = 0;
+		int flat = 0;
+		char name[8];
+		snprintf(name, sizeof name, "\"%s\"", keys[i]);
+		if (!sp) {
+			snprintf(err, errsz, "--convert needs \"A0\", \"B0\", \"A\" and \"B\"; no %s", name);
+			return KX_BAD;
+		}
+		if (kx_lora_read_matrix(&c->mat, name, sp->val, sp->vallen, 0, 0, &R, &C, &flat, err,
+		                        errsz) < 0)
+			return KX_BAD;
+		sh[i][0] = o->blog ? C : R, sh[i][1] = o->blog ? R : C;
+		if (o->blog)
+			kx_lora_transpose(need(c, slot[i], R * C), c->mat.v, R, C);
+		else
+			memcpy(need(c, slot[i], R * C), c->mat.v, R * C * sizeof(double));
+	}
+	size_t r = sh[0][0], n = sh[0][1], m = sh[1][0];
+	if (sh[1][1] != r || sh[2][0] != r || sh[2][1] != n || sh[3][0] != m || sh[3][1] != r) {
+		snprintf(err, errsz, "--convert: A and A0 must be r x d_in, B and B0 d_out x r (torch "
+		         "layout), with one r");
+		return KX_BAD;
+	}
+	double *Ap = need(c, M_W, 2 * r * n), *Bp = need(c, M_WO, 2 * m * r);
+	kx_lora_convert(m, n, r, c->m[M_A], c->m[M_B], c->m[M_AO], c->m[M_BO], Ap, Bp);
+	if (o->blog) {
+		kx_lora_transpose(need(c, M_T, 2 * r * n), Ap, 2 * r, n);
+		kx_lora_transpose(need(c, M_G, 2 * m * r), Bp, m, 2 * r);
+		Ap = c->m[M_T], Bp = c->m[M_G];
+	}
+	double alpha = kx_lora_convert_alpha(o->cfg.alpha, o->cfg.rslora);
+	double scale = kx_lora_scaling(o->cfg.alpha, r, o->cfg.rslora);
+	int json = c->out_fmt == KX_FMT_JSON;
+	res->drop = c->drop;
+	for (int k = 0; k < (c->listed ? c->nfields : NF); k++) {
+		int f = c->listed ? c->fields[k] : k;
+		const char *nm = field_names[f];
+		switch (f) {
+		case F_METHOD: kx_res_str(res, nm, "convert"); break;
+		case F_LAYOUT: kx_res_str(res, nm, kx_lora_layouts[o->blog]); break;
+		case F_RANK: kx_res_int(res, nm, (long long)(2 * r)); break;
+		case F_ALPHA: kx_res_num(res, nm, alpha); break;
+		case F_SCALING: kx_res_str(res, nm, kx_lora_scalings[o->cfg.rslora]); break;
+		case F_SCALE: kx_res_num(res, nm, scale); break;
+		case F_A: case F_B: {
+			const double *d = f == F_A ? Ap : Bp;
+			size_t rr = f == F_A ? (o->blog ? n : 2 * r) : (o->blog ? 2 * r : m);
+			size_t cc = f == F_A ? (o->blog ? 2 * r : n) : (o->blog ? m : 2 * r);
+			if (json) {
+				kx_json_f32_matrix(f == F_A ? &c->jA : &c->jB, d, rr, cc, g_out->digits, g_out->strict);
+				kx_res_json(res, nm, f == F_A ? c->jA.s : c->jB.s);
+			} else {
+				kx_res_matc(res, nm, d, rr, cc);
+			}
+			break;
+		}
+		default:
+			if (c->listed && !json) {
+				snprintf(err, errsz, "--convert has no field '%s'", nm);
+				return KX_BAD;
+			}
+		}
+	}
+	return KX_OK;
+}
+
 static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz)
 {
 	ctx_t *c = vc;
@@ -337,6 +413,8 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 	kx_lora_opts o = c->base;
 	if (kx_lora_overrides(in, &o, err, errsz) < 0)
 		return KX_BAD;
+	if (c->convert)
+		return convert(c, in, &o, res, err, errsz);
 	const kx_span *sw = kx_rec_span(in, c->key);
 	if (!sw) {
 		snprintf(err, errsz, "no \"%s\" in the object", c->key);
@@ -355,33 +433,9 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 	const kx_span *sg = kx_rec_span(in, "grads");
 	const kx_span *s1 = sg ? NULL : kx_rec_span(in, "grad");
 	if (sg) {
-		if (sg->vallen == 0 || sg->val[0] != '[') {
-			snprintf(err, errsz, "\"grads\" must be a list of gradients");
+		if (kx_lora_read_grads(&c->mat, sg->val, sg->vallen, o.rows, o.cols, R, C, flat,
+		                       need(c, M_G, R * C), err, errsz) < 0)
 			return KX_BAD;
-		}
-		size_t K = kx_json_split(sg->val, sg->vallen, NULL, NULL, 0);
-		if (K == 0) {
-			snprintf(err, errsz, "\"grads\" is an empty list");
-			return KX_BAD;
-		}
-		const char **el = kx_malloc(K * sizeof *el);
-		size_t *ell = kx_malloc(K * sizeof *ell);
-		kx_json_split(sg->val, sg->vallen, el, ell, K);
-		double *acc = need(c, M_G, R * C);
-		memset(acc, 0, R * C * sizeof *acc);
-		int bad = 0;
-		for (size_t i = 0; i < K && !bad; i++) {
-			snprintf(name, sizeof name, "\"grads\"[%zu]", i);
-			bad = kx_lora_read_matrix(&c->mat, name, el[i], ell[i], o.rows, o.cols, &R, &C, &flat,
-			                          err, errsz) < 0;
-			if (!bad)
-				kx_lora_accumulate(acc, c->mat.v, R * C);
-		}
-		free(el);
-		free(ell);
-		if (bad)
-			return KX_BAD;
-		kx_lora_mean(acc, R * C, K);
 		has_grad = 1;
 	} else if (s1) {
 		if (kx_lora_read_matrix(&c->mat, "\"grad\"", s1->val, s1->vallen, o.rows, o.cols, &R, &C,
@@ -575,7 +629,7 @@ int main(int argc, char **argv)
 			break;
 		case O_CORDA_MODE: later("--corda-mode");
 		case O_DORA: c.dora = 1; break;
-		case O_CONVERT: later("--convert");
+		case O_CONVERT: c.convert = 1; break;
 		case O_X: later("--x");
 		case O_COV: later("--cov");
 		case O_CHECK: c.check = 1; break;
@@ -608,6 +662,8 @@ int main(int argc, char **argv)
 	int file = w0path != NULL, nops = argc - optind;
 	if (file && nops)
 		kx_usage_error("file mode (--w0) takes no operands");
+	if (file && c.convert)
+		kx_usage_error("--convert works on records (stream mode), not with --w0");
 	if (!file && (ngrads || prefix))
 		kx_usage_error("%s needs --w0 (file mode)", ngrads ? "--grad" : "--out-prefix");
 	int dashes = file ? !strcmp(w0path, "-") : 0;

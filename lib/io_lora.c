@@ -290,6 +290,37 @@ int kx_lora_read_matrix(kx_mat *m, const char *name, const char *s, size_t len, 
 	return 0;
 }
 
+int kx_lora_read_grads(kx_mat *m, const char *s, size_t len, long long rows, long long cols,
+                       size_t R, size_t C, int flat, double *acc, char *err, size_t errsz)
+{
+	if (len == 0 || s[0] != '[') {
+		errf(err, errsz, "\"grads\" must be a list of gradients");
+		return -1;
+	}
+	size_t K = kx_json_split(s, len, NULL, NULL, 0);
+	if (K == 0) {
+		errf(err, errsz, "\"grads\" is an empty list");
+		return -1;
+	}
+	const char **el = kx_malloc(K * sizeof *el);
+	size_t *ell = kx_malloc(K * sizeof *ell);
+	kx_json_split(s, len, el, ell, K);
+	memset(acc, 0, R * C * sizeof *acc);
+	int rc = 0;
+	char name[64];
+	for (size_t i = 0; i < K && rc == 0; i++) {
+		snprintf(name, sizeof name, "\"grads\"[%zu]", i);
+		rc = kx_lora_read_matrix(m, name, el[i], ell[i], rows, cols, &R, &C, &flat, err, errsz);
+		for (size_t j = 0; rc == 0 && j < R * C; j++)
+			acc[j] += m->v[j];
+	}
+	for (size_t j = 0; rc == 0 && j < R * C; j++)
+		acc[j] /= (double)K;
+	free(el);
+	free(ell);
+	return rc;
+}
+
 /* ===== output ========================================================= */
 
 /* One float32 value: the shortest decimal that reads back to the same float32. */

@@ -68,6 +68,12 @@ size_t kx_json_split(const char *s, size_t len, const char **el, size_t *ellen, 
 int kx_lora_read_matrix(kx_mat *m, const char *name, const char *s, size_t len, long long rows,
                         long long cols, size_t *R, size_t *C, int *flat, char *err, size_t errsz);
 
+/* "grads": a non-empty JSON list of R x C matrices in w0's form (flat or
+ * not), each rounded to float32; acc (R*C) = their mean (sum in double in
+ * list order, then divided by the count; not rounded). */
+int kx_lora_read_grads(kx_mat *m, const char *s, size_t len, long long rows, long long cols,
+                       size_t R, size_t C, int flat, double *acc, char *err, size_t errsz);
+
 /* b = the JSON text of a (rows, cols) matrix of float32 values, each the
  * shortest decimal that reads back to the same float32 (or digits digits);
  * non-finite values as "Infinity" strings, or null when strict. */

@@ -107,6 +107,24 @@ void kx_lora_dora(size_t m, size_t n, const double *W0, double *out)
 	}
 }
 
+void kx_lora_convert(size_t m, size_t n, size_t r, const double *A, const double *B,
+                     const double *A0, const double *B0, double *Ap, double *Bp)
+{
+	memcpy(Ap, A, r * n * sizeof *Ap);              /* rows 0..r-1: the trained A */
+	memcpy(Ap + r * n, A0, r * n * sizeof *Ap);     /* rows r..2r-1: the initial A0 */
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < r; j++) {
+			Bp[i * 2 * r + j] = B[i * r + j];
+			Bp[i * 2 * r + r + j] = -B0[i * r + j];
+		}
+}
+
+double kx_lora_convert_alpha(double alpha, int rslora)
+{
+	/* s' = alpha'/(2r) = alpha/r, or alpha'/sqrt(2r) = alpha/sqrt(r) */
+	return rslora ? sqrt(2.0) * alpha : 2.0 * alpha;
+}
+
 void kx_lora_transpose(double *dst, const double *src, size_t rows, size_t cols)
 {
 	for (size_t i = 0; i < rows; i++)

@@ -79,6 +79,14 @@ void kx_lora_mean(double *acc, size_t len, size_t K);
 void kx_lora_sign(double *G, size_t len);
 /* DoRA magnitude (lora.md 5): out (m) = float32(|W0[i, :]|_2), W0 (m, n). */
 void kx_lora_dora(size_t m, size_t n, const double *W0, double *out);
+/* --convert (lora.md 5, peft subtract_mutated_init): a trained adapter (A, B)
+ * from an init (A0, B0) that moved W0 becomes a plain rank-2r LoRA on the
+ * original W0: W0_adj + s B A = W0 + s [B | -B0][A ; A0].  A, A0 (r, n);
+ * B, B0 (m, r); Ap (2r, n) = [A ; A0]; Bp (m, 2r) = [B, -B0].  Exact. */
+void kx_lora_convert(size_t m, size_t n, size_t r, const double *A, const double *B,
+                     const double *A0, const double *B0, double *Ap, double *Bp);
+/* The alpha that keeps s at rank 2r: 2 alpha (standard), sqrt(2) alpha (rsLoRA). */
+double kx_lora_convert_alpha(double alpha, int rslora);
 /* dst (cols, rows) = src (rows, cols) transposed; dst != src. */
 void kx_lora_transpose(double *dst, const double *src, size_t rows, size_t cols);
 

@@ -421,7 +421,7 @@ EOF
 	for args in "-m corda" "-m qlora" "-r 0" "-r x" "-a 0" "-a inf" "-g -1" "--lr 0" "--lr-ratio 0" \
 	            "--lr-ratio fast" "-m orthogonal -r 3" "--scaling sqrt" "-l jax" "--direction x" "--ga-scale x" \
 	            "--svd eig" "--niter -1" "--oversample 0" "--svd randomized --oversample 1" \
-	            "--grad-transform x" "--convert" "--corda-mode ipm" "-i text" "-i f32" "-O u32" \
+	            "--grad-transform x" "--w0 a.npy --convert" "--corda-mode ipm" "-i text" "-i f32" "-O u32" \
 	            "-O text" "-O text -f A" "-O text -f check" "-O f32" "-O f32 -f rank" "-f nope" "-O f32 -f A,B" \
 	            "--grad g.npy" "--out-prefix p" "--w0 a.npy x.jsonl" "--w0 - --grad -" "--w0 w.f32" \
 	            "--w0 a.npy --out-prefix p -O text" "--w0 a.npy --out-prefix p -o f" "--bogus"; do
@@ -557,4 +557,29 @@ print(ok, len(t), len(b))' "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/t" "$BATS_T
 	run lora-init -m lora -r 1 --stats -f rank <<< $'{"w0":[[1]]}\n{"w0":[]}\n{"w0":[[0,0],[0,0]],"grad":[[0,0],[0,0]],"method":"lora-ga"}' -K
 	assert_failure 1
 	[[ "${lines[-1]}" =~ ^\{\"records\":3,\"bad\":1,\"warnings\":1,\"seconds\":[0-9.e-]+\}$ ]]
+}
+
+@test "lora-init: --convert (C14): W0 + s B' A' = w0_adj + s B A, alpha' = 2 alpha or sqrt 2 alpha, blog is the transpose" {
+	layers 2 > "$BATS_TEST_TMPDIR/in"
+	# a PiSSA init, then a pretend training step on A and B
+	lora-init -m pissa -r 2 -a 8 --scaling rslora < "$BATS_TEST_TMPDIR/in" |
+		jq -c '{name, A0: .A, B0: .B, A: (.A | map(map(. + 0.01))), B: (.B | map(map(. * 1.1))), w0_adj}' > "$BATS_TEST_TMPDIR/tr"
+	lora-init --convert -a 8 --scaling rslora < "$BATS_TEST_TMPDIR/tr" > "$BATS_TEST_TMPDIR/cv"
+	jq -c '{A0: (.A0 | transpose), B0: (.B0 | transpose), A: (.A | transpose), B: (.B | transpose)}' "$BATS_TEST_TMPDIR/tr" |
+		lora-init --convert -a 8 --scaling rslora -l blog -f A,B | jq -c '[(.A | transpose), (.B | transpose)]' > "$BATS_TEST_TMPDIR/bl"
+	run py '
+ok = True
+f = lambda x: np.array(x, np.float32).astype(float)
+for li, lt, lc, lb in zip(open(sys.argv[1]), open(sys.argv[2]), open(sys.argv[3]), open(sys.argv[4])):
+    W0 = f(json.loads(li)["w0"]); t = json.loads(lt); c = json.loads(lc); b = json.loads(lb)
+    s = 8 / math.sqrt(2)
+    ok &= c["rank"] == 4 and abs(c["alpha"] - 8 * math.sqrt(2)) < 1e-12 and abs(c["scale"] - s) < 1e-12
+    ok &= np.allclose(W0 + s * f(c["B"]) @ f(c["A"]), f(t["w0_adj"]) + s * f(t["B"]) @ f(t["A"]), atol=2e-5)
+    ok &= np.allclose(f(c["B"]) @ f(c["A"]), f(t["B"]) @ f(t["A"]) - f(t["B0"]) @ f(t["A0"]), atol=1e-6)
+    ok &= c["A0"] == t["A0"] and c["method"] == "convert" and b == [c["A"], c["B"]]
+print(ok)' "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/tr" "$BATS_TEST_TMPDIR/cv" "$BATS_TEST_TMPDIR/bl"
+	assert_output True
+	run lora-init --convert <<< '{"A":[[1]],"B":[[1]],"A0":[[1]]}'
+	assert_failure 1
+	assert_output 'lora-init: stdin:1: --convert needs "A0", "B0", "A" and "B"; no "B0"'
 }
