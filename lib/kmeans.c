@@ -517,3 +517,83 @@ int kx_km_train(const double *X, size_t N, size_t D, size_t K, double *C, long i
 		kx_km_run_free(run);
 	return rc;
 }
+
+/* ===== EMA codebook updates =========================================== */
+
+int kx_ema_init(kx_ema *e, const double *C, size_t K, size_t D)
+{
+	*e = (kx_ema){ .K = K, .D = D };
+	e->cnt = malloc(K * sizeof *e->cnt);
+	e->sum = malloc(K * D * sizeof *e->sum);
+	if (!e->cnt || !e->sum) {
+		kx_ema_free(e);
+		return KX_XSUM_NOMEM;
+	}
+	for (size_t k = 0; k < K; k++)
+		e->cnt[k] = 1;                   /* lucidrains and Transformer-VQ start at 1 */
+	memcpy(e->sum, C, K * D * sizeof *e->sum);
+	return KX_XSUM_OK;
+}
+
+void kx_ema_free(kx_ema *e)
+{
+	free(e->cnt);
+	free(e->sum);
+	e->cnt = e->sum = NULL;
+}
+
+long kx_ema_update(kx_ema *e, const double *X, size_t n, const long long *a, const double *d2,
+                   double decay, double eps, double dead, double *C)
+{
+	/* nb, sb: (K), (K, D) this batch's counts and sums (plain, row order) */
+	const size_t K = e->K, D = e->D;
+	double *nb = calloc(K, sizeof *nb), *sb = calloc(K * D, sizeof *sb);
+	kx_km_cand *order = NULL;
+	long moved = KX_XSUM_NOMEM;
+	if (!nb || !sb)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		nb[a[i]] += 1;
+		for (size_t j = 0; j < D; j++)
+			sb[(size_t)a[i] * D + j] += X[i * D + j];
+	}
+	double tot = 0;
+	for (size_t k = 0; k < K; k++) {
+		e->cnt[k] = decay * e->cnt[k] + (1 - decay) * nb[k];
+		for (size_t j = 0; j < D; j++)
+			e->sum[k * D + j] = decay * e->sum[k * D + j] + (1 - decay) * sb[k * D + j];
+		tot += e->cnt[k];
+	}
+	for (size_t k = 0; k < K; k++) {
+		/* Laplace smoothing keeps a code with N_k -> 0 finite (sonnet, eps 1e-5) */
+		double nt = (e->cnt[k] + eps) / (tot + (double)K * eps) * tot;
+		for (size_t j = 0; j < D; j++)
+			C[k * D + j] = e->sum[k * D + j] / nt;
+	}
+	moved = 0;
+	if (!(dead > 0) || n == 0)
+		goto done;
+	if (!(order = malloc(n * sizeof *order))) {
+		moved = KX_XSUM_NOMEM;
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = (kx_km_cand){ d2[i], a[i], (long long)i, X + i * D };
+	kx_km_cand_sort(order, n);          /* largest error first, ties by the lowest row */
+	for (size_t k = 0, p = 0; k < K && p < n; k++) {
+		if (!(e->cnt[k] < dead))
+			continue;
+		const double *x = order[p++].x;
+		e->cnt[k] = dead;
+		for (size_t j = 0; j < D; j++) {
+			C[k * D + j] = x[j];
+			e->sum[k * D + j] = dead * x[j];
+		}
+		moved++;
+	}
+done:
+	free(nb);
+	free(sb);
+	free(order);
+	return moved;
+}

@@ -123,4 +123,26 @@ typedef void (*kx_km_progress_fn)(void *ctx, long it, double obj);
 int kx_km_train(const double *X, size_t N, size_t D, size_t K, double *C, long iters, int empty,
                 kx_km_run *run, kx_km_progress_fn cb, void *ctx);
 
+/* ===== EMA codebook updates (2.6, later) ============================= */
+
+/* Online k-means (VQ-VAE appendix, sonnet VectorQuantizerEMA, lucidrains
+ * Codebook): EMA counts N_k and sums m_k, starting at N_k = 1, m_k = c_k. */
+typedef struct kx_ema {
+	size_t K, D;
+	double *cnt;         /* (K) N_k */
+	double *sum;         /* (K, D) m_k */
+} kx_ema;
+
+int kx_ema_init(kx_ema *e, const double *C, size_t K, size_t D);   /* 0, or KX_XSUM_NOMEM */
+void kx_ema_free(kx_ema *e);
+/* One batch X (n, D) with top-1 codes a (n) and squared errors d2 (n):
+ * N_k <- decay N_k + (1-decay) n_k, m_k <- decay m_k + (1-decay) s_k, and
+ * C_k = m_k / ((N_k + eps) / (Ntot + K eps) Ntot) (Laplace smoothing).
+ * Then, if dead > 0, every k with N_k < dead (ascending k) takes the next
+ * batch vector by error (d2 descending, ties lowest row): C_k = x,
+ * N_k = dead, m_k = dead x.  C (K, D) is written.  Returns the number of
+ * codes replaced, or KX_XSUM_NOMEM. */
+long kx_ema_update(kx_ema *e, const double *X, size_t n, const long long *a, const double *d2,
+                   double decay, double eps, double dead, double *C);
+
 #endif

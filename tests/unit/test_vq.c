@@ -332,6 +332,65 @@ static void test_empty_rule(void)
 	kx_km_far_free(&far);
 }
 
+/* ===== EMA (2.6, claim 22) ============================================ */
+
+static void test_ema(void)
+{
+	enum { N = 400, D = 3, K = 5 };
+	static double X[N * D], C[K * D], C0[K * D], d2[N];
+	static long long a[N];
+	kx_rng g;
+	kx_rng_seed(&g, 21, 0);
+	for (size_t i = 0; i < N * D; i++)
+		X[i] = kx_rng_normal(&g) + 3.0 * (double)((i / D) % K);
+	for (size_t k = 0; k < K * D; k++)
+		C0[k] = C[k] = 3.0 * (double)(k / D) + 0.1;
+	kx_vq_book b;
+	kx_vq_book_init(&b, C, K, D, KX_VQ_L2);
+	kx_vq_search(&b, X, N, 1, KX_VQ_AUTO, a, d2);
+	kx_vq_book_free(&b);
+	/* decay 0: e_k = s_k / ((n_k + eps)/(n + K eps) n) = mean_k (1 + K eps/n) / (1 + eps/n_k) */
+	double eps = 1e-5, mean[K * D] = { 0 }, cnt[K] = { 0 };
+	for (size_t i = 0; i < N; i++) {
+		cnt[a[i]] += 1;
+		for (size_t j = 0; j < D; j++)
+			mean[a[i] * D + j] += X[i * D + j];
+	}
+	kx_ema e;
+	kx_ema_init(&e, C, K, D);
+	kx_ema_update(&e, X, N, a, d2, 0.0, eps, 0, C);
+	int ok = 1, near = 1;
+	for (size_t k = 0; k < K; k++)
+		for (size_t j = 0; j < D; j++) {
+			double m = mean[k * D + j] / cnt[k], want = m * (1 + K * eps / N) / (1 + eps / cnt[k]);
+			ok &= fabs(C[k * D + j] - want) <= 1e-14 * fabs(want);
+			near &= fabs(C[k * D + j] / m - 1) <= 2 * (K * eps / N + eps / cnt[k]);
+		}
+	tap_ok(ok, "EMA with decay 0: the Laplace-smoothed batch means, closed form to 1e-14");
+	tap_ok(near, "... within a relative O(eps/n_k) of the batch means (claim 22)");
+	/* decay 1 keeps the codebook; a code without vectors falls below the
+	 * dead threshold and takes the vector with the largest error */
+	kx_ema_free(&e);
+	memcpy(C, C0, sizeof C);
+	kx_ema_init(&e, C, K, D);
+	kx_ema_update(&e, X, N, a, d2, 1.0, eps, 0, C);
+	ok = 1;
+	for (size_t i = 0; i < K * D; i++)
+		ok &= fabs(C[i] - C0[i]) <= 1e-15 * (fabs(C0[i]) + 1);
+	tap_ok(ok, "EMA with decay 1 leaves the codebook as it was");
+	for (size_t i = 0; i < N; i++)
+		if (a[i] == 2)
+			a[i] = 1;          /* code 2 gets nothing */
+	size_t worst = 0;
+	for (size_t i = 1; i < N; i++)
+		if (d2[i] > d2[worst])
+			worst = i;
+	long moved = kx_ema_update(&e, X, N, a, d2, 0.99, eps, 0.995, C);
+	tap_ok(moved == 1 && !memcmp(C + 2 * D, X + worst * D, D * sizeof *C) && e.cnt[2] == 0.995,
+	       "a dead code (N_k = 0.99 < 0.995) takes the batch vector with the largest error");
+	kx_ema_free(&e);
+}
+
 /* ===== Transformer-VQ ================================================= */
 
 static void naive(const double *Q, const double *Kk, const double *V, size_t n, size_t dk, size_t dv,
@@ -444,6 +503,7 @@ int main(void)
 	test_gemm_exact();
 	test_kmeans();
 	test_empty_rule();
+	test_ema();
 	test_tvq();
 	return tap_done();
 }
