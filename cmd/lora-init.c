@@ -138,10 +138,14 @@ typedef struct {
 	int has_check, has_grad;
 	kx_lora_check chk;
 	const double *dora_m;         /* (m) or NULL */
+	int convert;                  /* a --convert record: its fields only */
 } outrec_t;
 
 static int want_field(int f, const outrec_t *u)
 {
+	if (u->convert)
+		return f == F_METHOD || f == F_LAYOUT || f == F_RANK || f == F_ALPHA || f == F_SCALING ||
+		       f == F_SCALE || f == F_A || f == F_B;
 	switch (f) {
 	case F_INIT_SCALE: return u->o->cfg.method == KX_LORA_GA;
 	case F_SIGMA: return u->lr->nsigma > 0;
@@ -174,14 +178,14 @@ static int build(ctx_t *c, kx_out *out, const outrec_t *u, kx_result *res, int f
 		if (!want_field(f, u)) {
 			if (c->listed && !json) {
 				snprintf(err, errsz, "this record has no field '%s' (method %s)", field_names[f],
-				         kx_lora_methods[o->cfg.method]);
+				         u->convert ? "convert" : kx_lora_methods[o->cfg.method]);
 				return KX_BAD;
 			}
 			continue;
 		}
 		const char *nm = field_names[f];
 		switch (f) {
-		case F_METHOD: kx_res_str(res, nm, kx_lora_methods[o->cfg.method]); break;
+		case F_METHOD: kx_res_str(res, nm, u->convert ? "convert" : kx_lora_methods[o->cfg.method]); break;
 		case F_LAYOUT: kx_res_str(res, nm, kx_lora_layouts[o->blog]); break;
 		case F_ROWS: kx_res_int(res, nm, (long long)u->R); break;
 		case F_COLS: kx_res_int(res, nm, (long long)u->C); break;
@@ -330,75 +334,30 @@ static kx_out *g_out;
 static int convert(ctx_t *c, const kx_rec *in, const kx_lora_opts *o, kx_result *res, char *err,
                    size_t errsz)
 {
-	static const char *const keys[4] = { "A", "B", "A0", "B0" };
-	static const int slot[4] = { M_A, M_B, M_AO, M_BO };   /* inputs, torch layout */
-	size_t sh[4][2];
-	for (int i = 0; i < 4; i++) {
-		const kx_span *sp = kx_rec_span(in, keys[i]);
-		size_t R = 0, C = 0;
-		int flat = 0;
-		char name[8];
-		snprintf(name, sizeof name, "\"%s\"", keys[i]);
-		if (!sp) {
-			snprintf(err, errsz, "--convert needs \"A0\", \"B0\", \"A\" and \"B\"; no %s", name);
-			return KX_BAD;
-		}
-		if (kx_lora_read_matrix(&c->mat, name, sp->val, sp->vallen, 0, 0, &R, &C, &flat, err,
-		                        errsz) < 0)
-			return KX_BAD;
-		sh[i][0] = o->blog ? C : R, sh[i][1] = o->blog ? R : C;
-		if (o->blog)
-			kx_lora_transpose(need(c, slot[i], R * C), c->mat.v, R, C);
-		else
-			memcpy(need(c, slot[i], R * C), c->mat.v, R * C * sizeof(double));
+	kx_array in4[4];
+	size_t m, n, r;
+	int st = kx_lora_read_convert(&c->mat, in, o->blog, in4, &m, &n, &r, err, errsz);
+	double *Ap = NULL, *Bp = NULL;
+	if (st == 0) {
+		Ap = need(c, M_W, 2 * r * n), Bp = need(c, M_WO, 2 * m * r);
+		kx_lora_convert(m, n, r, in4[0].v, in4[1].v, in4[2].v, in4[3].v, Ap, Bp);
 	}
-	size_t r = sh[0][0], n = sh[0][1], m = sh[1][0];
-	if (sh[1][1] != r || sh[2][0] != r || sh[2][1] != n || sh[3][0] != m || sh[3][1] != r) {
-		snprintf(err, errsz, "--convert: A and A0 must be r x d_in, B and B0 d_out x r (torch "
-		         "layout), with one r");
+	for (int i = 0; i < 4; i++)
+		kx_array_free(&in4[i]);
+	if (st < 0)
 		return KX_BAD;
-	}
-	double *Ap = need(c, M_W, 2 * r * n), *Bp = need(c, M_WO, 2 * m * r);
-	kx_lora_convert(m, n, r, c->m[M_A], c->m[M_B], c->m[M_AO], c->m[M_BO], Ap, Bp);
 	if (o->blog) {
 		kx_lora_transpose(need(c, M_T, 2 * r * n), Ap, 2 * r, n);
 		kx_lora_transpose(need(c, M_G, 2 * m * r), Bp, m, 2 * r);
 		Ap = c->m[M_T], Bp = c->m[M_G];
 	}
-	double alpha = kx_lora_convert_alpha(o->cfg.alpha, o->cfg.rslora);
-	double scale = kx_lora_scaling(o->cfg.alpha, r, o->cfg.rslora);
-	int json = c->out_fmt == KX_FMT_JSON;
-	res->drop = c->drop;
-	for (int k = 0; k < (c->listed ? c->nfields : NF); k++) {
-		int f = c->listed ? c->fields[k] : k;
-		const char *nm = field_names[f];
-		switch (f) {
-		case F_METHOD: kx_res_str(res, nm, "convert"); break;
-		case F_LAYOUT: kx_res_str(res, nm, kx_lora_layouts[o->blog]); break;
-		case F_RANK: kx_res_int(res, nm, (long long)(2 * r)); break;
-		case F_ALPHA: kx_res_num(res, nm, alpha); break;
-		case F_SCALING: kx_res_str(res, nm, kx_lora_scalings[o->cfg.rslora]); break;
-		case F_SCALE: kx_res_num(res, nm, scale); break;
-		case F_A: case F_B: {
-			const double *d = f == F_A ? Ap : Bp;
-			size_t rr = f == F_A ? (o->blog ? n : 2 * r) : (o->blog ? 2 * r : m);
-			size_t cc = f == F_A ? (o->blog ? 2 * r : n) : (o->blog ? m : 2 * r);
-			if (json) {
-				kx_json_f32_matrix(f == F_A ? &c->jA : &c->jB, d, rr, cc, g_out->digits, g_out->strict);
-				kx_res_json(res, nm, f == F_A ? c->jA.s : c->jB.s);
-			} else {
-				kx_res_matc(res, nm, d, rr, cc);
-			}
-			break;
-		}
-		default:
-			if (c->listed && !json) {
-				snprintf(err, errsz, "--convert has no field '%s'", nm);
-				return KX_BAD;
-			}
-		}
-	}
-	return KX_OK;
+	/* the rank-2r record: alpha' keeps s (lora.md 5) */
+	kx_lora_opts o2 = *o;
+	o2.cfg.rank = 2 * r;
+	o2.cfg.alpha = kx_lora_convert_alpha(o->cfg.alpha, o->cfg.rslora);
+	c->lr = (kx_lora_res){ .scale = kx_lora_scaling(o->cfg.alpha, r, o->cfg.rslora) };
+	outrec_t u = { .o = &o2, .m = m, .n = n, .lr = &c->lr, .A = Ap, .B = Bp, .convert = 1 };
+	return build(c, g_out, &u, res, 0, 0, err, errsz);
 }
 
 static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz)

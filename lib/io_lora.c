@@ -321,6 +321,40 @@ int kx_lora_read_grads(kx_mat *m, const char *s, size_t len, long long rows, lon
 	return rc;
 }
 
+int kx_lora_read_convert(kx_mat *mat, const kx_rec *in, int blog, kx_array out[4], size_t *m,
+                         size_t *n, size_t *r, char *err, size_t errsz)
+{
+	static const char *const keys[4] = { "A", "B", "A0", "B0" };
+	size_t sh[4][2];
+	memset(out, 0, 4 * sizeof *out);
+	for (int i = 0; i < 4; i++) {
+		const kx_span *sp = kx_rec_span(in, keys[i]);
+		size_t R = 0, C = 0;
+		int flat = 0;
+		char name[8];
+		snprintf(name, sizeof name, "\"%s\"", keys[i]);
+		if (!sp) {
+			errf(err, errsz, "--convert needs \"A0\", \"B0\", \"A\" and \"B\"; no %s", name);
+			return -1;
+		}
+		if (kx_lora_read_matrix(mat, name, sp->val, sp->vallen, 0, 0, &R, &C, &flat, err, errsz) < 0)
+			return -1;
+		sh[i][0] = blog ? C : R, sh[i][1] = blog ? R : C;
+		out[i] = (kx_array){ .v = kx_malloc(R * C * sizeof(double)), .ndim = 2,
+		                     .shape = { sh[i][0], sh[i][1] }, .size = R * C };
+		for (size_t a = 0; a < R; a++)          /* to the torch layout */
+			for (size_t b = 0; b < C; b++)
+				out[i].v[blog ? b * R + a : a * C + b] = mat->v[a * C + b];
+	}
+	*r = sh[0][0], *n = sh[0][1], *m = sh[1][0];
+	if (sh[1][1] != *r || sh[2][0] != *r || sh[2][1] != *n || sh[3][0] != *m || sh[3][1] != *r) {
+		errf(err, errsz, "--convert: A and A0 must be r x d_in, B and B0 d_out x r (torch layout), "
+		     "with one r");
+		return -1;
+	}
+	return 0;
+}
+
 /* ===== output ========================================================= */
 
 /* One float32 value: the shortest decimal that reads back to the same float32. */

@@ -74,6 +74,13 @@ int kx_lora_read_matrix(kx_mat *m, const char *name, const char *s, size_t len, 
 int kx_lora_read_grads(kx_mat *m, const char *s, size_t len, long long rows, long long cols,
                        size_t R, size_t C, int flat, double *acc, char *err, size_t errsz);
 
+/* --convert's record: "A", "B", "A0", "B0" (nested arrays in the record's
+ * layout, blog = 1 for the blog layout), rounded to float32, into out[0..3]
+ * (A, B, A0, B0) in the torch layout: A, A0 (r, n), B, B0 (m, r).  The caller
+ * frees out[] with kx_array_free (also after an error). */
+int kx_lora_read_convert(kx_mat *mat, const kx_rec *in, int blog, kx_array out[4], size_t *m,
+                         size_t *n, size_t *r, char *err, size_t errsz);
+
 /* b = the JSON text of a (rows, cols) matrix of float32 values, each the
  * shortest decimal that reads back to the same float32 (or digits digits);
  * non-finite values as "Infinity" strings, or null when strict. */
