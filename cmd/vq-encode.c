@@ -22,6 +22,7 @@ static const char help[] =
 "       vq-encode -c CUR --partial [FILE...]      k-means map step (one JSON object)\n"
 "       vq-encode -c CUR --merge [PARTIAL...]     k-means merge step (the next codebook)\n"
 "       vq-encode -A [-c FILE] [--causal [--block L] [--bias LIST]] [--scale S] [FILE...]\n"
+"       vq-encode -c INIT --online [--decay D] [--laplace E] [--dead T] [--save FILE] [FILE...]\n"
 "Quantise vectors against a codebook (quantize.md 2, 3).\n"
 "  -c, --codebook FILE  K x D codebook: .npy, .json, .jsonl, .f32/.f64 with --dim\n"
 "  -n, --neighbors N    the N nearest codewords (1..K; default 1)\n"
@@ -38,11 +39,14 @@ static const char help[] =
 "  -A, --attention      records {\"q\",\"k\",\"v\"[,\"codebook\"]}: the Transformer-VQ identity\n"
 "      --causal         causal attention; --block L (default 1), --bias b0,..,bw\n"
 "      --scale S        score scale (default dk^-1/2)\n"
+"      --online         EMA codebook: each record is a batch, assigned then learnt from\n"
+"      --decay D, --laplace E, --dead T   EMA decay (0.99), smoothing (1e-5), dead-code threshold (0)\n"
+"      --save FILE      the final EMA codebook (.npy or JSON Lines)\n"
 "Fields: index dist quantized (assign); codes quadratic linear exact max_abs_diff\n"
 "max_rel_diff vq_error flops (-A).\n"
 "Common: -i -O -d -f --key -o -K -u --digits --strict-json -q --stats -s -h -V; see vq-encode(1).\n";
 
-enum { M_ASSIGN, M_TRAIN, M_PARTIAL, M_MERGE, M_ATTN };
+enum { M_ASSIGN, M_TRAIN, M_PARTIAL, M_MERGE, M_ATTN, M_ONLINE };
 enum { F_INDEX = KX_VQ_F_INDEX, F_DIST = KX_VQ_F_DIST, F_QUANT = KX_VQ_F_QUANT, NAF };
 static const char *const afields[] = { "index", "dist", "quantized", NULL };
 enum { G_CODES, G_QUAD, G_LIN, G_EXACT, G_ABS, G_REL, G_VQERR, G_FLOPS, NGF };
@@ -53,7 +57,7 @@ static const char *const inits[] = { "kmeans++", "random", "first", "maximin", N
 static const char *const empties[] = { "farthest", "keep", NULL };
 
 enum { O_BETA = 256, O_STATS_ONLY, O_ITERS, O_INIT, O_EMPTY, O_REDO, O_PARTIAL, O_MERGE,
-       O_CAUSAL, O_BLOCK, O_SCALE, O_BIAS };
+       O_CAUSAL, O_BLOCK, O_SCALE, O_BIAS, O_ONLINE, O_DECAY, O_LAPLACE, O_DEAD, O_SAVE };
 static const struct option longopts[] = {
 	{ "codebook", required_argument, NULL, 'c' }, { "neighbors", required_argument, NULL, 'n' },
 	{ "metric", required_argument, NULL, 'm' }, { "train", required_argument, NULL, 't' },
@@ -63,7 +67,9 @@ static const struct option longopts[] = {
 	{ "redo", required_argument, NULL, O_REDO }, { "partial", no_argument, NULL, O_PARTIAL },
 	{ "merge", no_argument, NULL, O_MERGE }, { "causal", no_argument, NULL, O_CAUSAL },
 	{ "block", required_argument, NULL, O_BLOCK }, { "scale", required_argument, NULL, O_SCALE },
-	{ "bias", required_argument, NULL, O_BIAS }, { 0 }
+	{ "bias", required_argument, NULL, O_BIAS }, { "online", no_argument, NULL, O_ONLINE },
+	{ "decay", required_argument, NULL, O_DECAY }, { "laplace", required_argument, NULL, O_LAPLACE },
+	{ "dead", required_argument, NULL, O_DEAD }, { "save", required_argument, NULL, O_SAVE }, { 0 }
 };
 
 #define TILE 4096        /* vectors gathered before one search (2.2) */
@@ -96,6 +102,8 @@ typedef struct {
 	kx_km_acc acc;         /* --partial */
 	kx_km_far far;
 	long long rows_seen;
+	kx_ema ema;            /* --online */
+	double decay, eps, dead;
 	/* -A */
 	kx_tvq_cfg tc;
 	int scale_given;
@@ -184,6 +192,20 @@ static void flush_assign(ctx_t *c)
 		if (!c->stats_only)
 			for (size_t r = 0; r < c->nq; r++)
 				write_rec(c, r);
+		if (c->mode == M_ONLINE) {      /* learn from the batch just assigned (2.6) */
+			long long *a = kx_malloc(c->nx * sizeof *a);
+			double *d2 = kx_malloc(c->nx * sizeof *d2);
+			for (size_t i = 0; i < c->nx; i++) {
+				a[i] = c->idx[i * c->N];
+				d2[i] = c->dist[i * c->N];
+			}
+			kx_vq_book_free(&c->book);
+			if (kx_ema_update(&c->ema, c->X, c->nx, a, d2, c->decay, c->eps, c->dead, c->C) < 0 ||
+			    kx_vq_book_init(&c->book, c->C, c->K, c->D, KX_VQ_L2) < 0)
+				kx_die("out of memory");
+			free(a);
+			free(d2);
+		}
 	}
 	c->nx = c->nq = 0;
 }
@@ -259,7 +281,7 @@ static int read_loop(ctx_t *c, kx_reader *rd, rows_fn flush, int keep_recs)
 			}
 			push_rows(c, v, rows);
 			if (c->nx >= TILE || (keep_recs && (c->nq == QMAX || in->kind == KX_REC_OBJECT ||
-			                                    c->out.unbuffered)))
+			                                    c->out.unbuffered || c->mode == M_ONLINE)))
 				flush(c);
 			continue;
 		}
@@ -288,14 +310,13 @@ static void progress(void *ctx, long it, double obj)
 	kx_progress("iteration %ld, objective %.6g", it, obj);
 }
 
-static void write_codebook(ctx_t *c, const double *C)
+static void write_codebook(ctx_t *c, const double *C, const char *o, kx_out *out)
 {
-	const char *o = c->com->output;
 	size_t n = o ? strlen(o) : 0;
 	if (n >= 4 && !strcmp(o + n - 4, ".npy")) {
 		char err[300];
 		size_t shape[2] = { c->K, c->D };
-		if (kx_npy_save(o, C, 2, shape, c->out.fmt == KX_FMT_F32, err, sizeof err) < 0)
+		if (kx_npy_save(o, C, 2, shape, out->fmt == KX_FMT_F32, err, sizeof err) < 0)
 			kx_die("%s: %s", o, err);
 		return;
 	}
@@ -303,7 +324,7 @@ static void write_codebook(ctx_t *c, const double *C)
 		kx_result res;
 		memset(&res, 0, sizeof res);
 		kx_res_vec(&res, "codeword", C + k * c->D, c->D);
-		kx_write(&c->out, NULL, &res);
+		kx_write(out, NULL, &res);
 	}
 }
 
@@ -343,7 +364,7 @@ static int train(ctx_t *c, kx_reader *rd, long iters, int init, int empty, long 
 	}
 	kx_progress_done();
 	if (!c->stats_only)
-		write_codebook(c, best);
+		write_codebook(c, best, c->com->output, &c->out);
 	if (c->stats_only || c->com->stats) {
 		kx_usage_init(&c->use, K);
 		for (size_t i = 0; i < N; i++)
@@ -436,7 +457,7 @@ static int merge(ctx_t *c, kx_reader *rd)
 	if (rc)
 		die_xsum(rc);
 	if (!c->stats_only)
-		write_codebook(c, Cn);
+		write_codebook(c, Cn, c->com->output, &c->out);
 	kx_buf b = { 0 };
 	kx_sum_open(&b);
 	kx_sum_int(&b, "k", (long long)c->K);
@@ -527,14 +548,22 @@ static long long num_opt(const char *opt, const char *arg, long long lo, long lo
 	return v;
 }
 
+static double real_opt(const char *opt, const char *arg, double lo, double hi)
+{
+	double v;
+	if (kx_parse_double(arg, &v) < 0 || !(v >= lo && v <= hi))
+		kx_usage_error("%s: expected a number from %g to %g, got '%s'", opt, lo, hi, arg);
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	kx_init(argv[0]);
 	kx_common com;
 	kx_common_init(&com);
 	kx_cli cli = { "vq-encode", help, "c:n:m:t:A", longopts, KX_ACCEPT_SEED };
-	ctx_t c = { .com = &com, .beta = 0.25, .N = 1 };
-	const char *cb = NULL, *bias = NULL;
+	ctx_t c = { .com = &com, .beta = 0.25, .N = 1, .decay = 0.99, .eps = 1e-5 };
+	const char *cb = NULL, *bias = NULL, *save = NULL;
 	long long tK = 0, nn = 1, iters = 25, redo = 1, block = 1;
 	int init = 0, given[512] = { 0 }, nmodes = 0, o;
 	while ((o = kx_getopt(&cli, &com, argc, argv)) != -1) {
@@ -564,19 +593,27 @@ int main(int argc, char **argv)
 			c.scale_given = 1;
 			break;
 		case O_BIAS: bias = optarg; break;
+		case O_ONLINE: c.mode = M_ONLINE; nmodes++; break;
+		case O_DECAY: c.decay = real_opt("--decay", optarg, 0, 1); break;
+		case O_LAPLACE: c.eps = real_opt("--laplace", optarg, 0, 1e300); break;
+		case O_DEAD: c.dead = real_opt("--dead", optarg, 0, 1e300); break;
+		case O_SAVE: save = optarg; break;
 		}
 	}
 	/* ----- usage errors, before anything is read ----- */
 	if (nmodes > 1)
-		kx_usage_error("use at most one of -t, --partial, --merge, -A");
+		kx_usage_error("use at most one of -t, --partial, --merge, -A, --online");
 	int m = c.mode, raw_in = com.in_fmt == KX_FMT_F32 || com.in_fmt == KX_FMT_F64;
 	if (m == M_ASSIGN && !cb)
 		kx_usage_error("--codebook FILE is required (or --train K)");
-	if ((m == M_PARTIAL || m == M_MERGE) && !cb)
-		kx_usage_error("%s needs -c CUR, the current codebook", m == M_PARTIAL ? "--partial" : "--merge");
+	if ((m == M_PARTIAL || m == M_MERGE || m == M_ONLINE) && !cb)
+		kx_usage_error("%s needs -c, the current codebook", m == M_PARTIAL ? "--partial" : m == M_MERGE ?
+		               "--merge" : "--online");
+	if (m != M_ONLINE && (given[O_DECAY] || given[O_LAPLACE] || given[O_DEAD] || save))
+		kx_usage_error("--decay, --laplace, --dead and --save belong to --online");
 	if (c.metric != KX_VQ_L2 && m != M_ASSIGN)
-		kx_usage_error("-m %s is for assigning only: -t, --partial, --merge and -A use l2", metrics[c.metric]);
-	if (m != M_ASSIGN && (given['n'] || given[O_BETA]))
+		kx_usage_error("-m %s is for assigning only: -t, --partial, --merge, -A and --online use l2", metrics[c.metric]);
+	if (m != M_ASSIGN && m != M_ONLINE && (given['n'] || given[O_BETA]))
 		kx_usage_error("%s belongs to assign mode", given['n'] ? "-n" : "--beta");
 	if (m != M_TRAIN && (given[O_ITERS] || given[O_INIT] || given[O_REDO]))
 		kx_usage_error("--iters, --init and --redo belong to -t");
@@ -616,7 +653,7 @@ int main(int argc, char **argv)
 	if (m == M_TRAIN && raw_in && !com.dim && !cb)
 		kx_usage_error("raw input needs --dim (or -c INIT)");
 	int raw_out = out_fmt == KX_FMT_F32 || out_fmt == KX_FMT_F64 || out_fmt == KX_FMT_U32;
-	if (m == M_ASSIGN) {
+	if (m == M_ASSIGN || m == M_ONLINE) {
 		c.nfields = kx_fields_parse(com.fields, afields, c.fields, NAF);
 		if (!com.fields && raw_out)
 			c.fields[c.nfields++] = out_fmt == KX_FMT_U32 ? F_INDEX : F_QUANT;
@@ -659,7 +696,9 @@ int main(int argc, char **argv)
 			c.D = (size_t)com.dim;
 	}
 	c.N = (size_t)nn;
-	if ((m == M_ASSIGN || m == M_PARTIAL) && kx_vq_book_init(&c.book, c.C, c.K, c.D, c.metric) < 0)
+	if (m == M_ONLINE && kx_ema_init(&c.ema, c.C, c.K, c.D))
+		kx_die("out of memory");
+	if ((m == M_ASSIGN || m == M_PARTIAL || m == M_ONLINE) && kx_vq_book_init(&c.book, c.C, c.K, c.D, c.metric) < 0)
 		kx_die("out of memory");
 
 	kx_reader *rd = kx_reader_open(m == M_MERGE ? KX_FMT_JSON : com.in_fmt,
@@ -673,11 +712,20 @@ int main(int argc, char **argv)
 	int status = 0;
 	switch (m) {
 	case M_ASSIGN:
+	case M_ONLINE:
 		if (kx_usage_init(&c.use, c.K) < 0 || kx_xsum_init(&c.sq, 1))
 			kx_die("out of memory");
 		status = read_loop(&c, rd, flush_assign, 1);
 		if (c.stats_only || com.stats)
 			assign_summary(&c);
+		if (save) {
+			kx_common sc = com;
+			kx_out so;
+			sc.output = save;
+			kx_out_open(&so, &sc, KX_FMT_JSON);
+			write_codebook(&c, c.C, save, &so);
+			kx_out_close(&so);
+		}
 		break;
 	case M_TRAIN: status = train(&c, rd, (long)iters, init, c.empty, (long)redo); break;
 	case M_PARTIAL: status = partial(&c, rd); break;
@@ -692,6 +740,7 @@ int main(int argc, char **argv)
 	kx_xsum_free(&c.sq);
 	kx_km_acc_free(&c.acc);
 	kx_km_far_free(&c.far);
+	kx_ema_free(&c.ema);
 	void *owned[] = { c.X, c.q, c.qrow0, c.qrows, c.qbatch, c.idx, c.dist, c.quant, c.bias,
 	                  c.Oq, c.Ol, c.Oe, c.Kh, c.z };
 	for (size_t i = 0; i < sizeof owned / sizeof *owned; i++)

@@ -400,7 +400,9 @@ print(json.dumps({'q': z(512, 128), 'k': z(512, 128), 'v': z(512, 1536), 'codebo
 		"-A --causal --block 1 --bias 1,2,3" "-A -i text" "-A -O text" "-c cb3.jsonl --partial -O text" \
 		"-c cb3.jsonl -f index,nope" "-c cb3.jsonl -f index,index" "-c cb3.jsonl -O f64 -f index,dist" \
 		"-c cb3.jsonl -O u32 -f dist" "-c cb3.jsonl --partial --stats" "-A --stats" "-c cb3.jsonl -m euclid" \
-		"-t 2 --init nope" "-t 2 --empty nope" "-c cb3.jsonl --beta -1" "-A --scale inf" "-t 2 -n 2"; do
+		"-t 2 --init nope" "-t 2 --empty nope" "-c cb3.jsonl --beta -1" "-A --scale inf" "-t 2 -n 2" \
+		"--online" "-c cb3.jsonl --decay 0.5" "-c cb3.jsonl --online --decay 2" "-c cb3.jsonl --online -m ip" \
+		"-c cb3.jsonl --online --dead -1" "-t 2 --save x.npy"; do
 		run bash -c "echo '[0,0]' | vq-encode $args"
 		[ "$status" -eq 2 ] || { echo "args: $args -> $status: $output"; return 1; }
 		[[ "${lines[0]}" == vq-encode:\ * ]] && [[ "${lines[1]}" == *--help* ]] || { echo "$args: $output"; return 1; }
@@ -458,4 +460,31 @@ MK
 	assert_success
 	assert_line -n 0 '{"index":0,"dist":"Infinity"}'
 	assert_line -n 1 --partial '"sqdist_mean":"Infinity","mse":"Infinity"'
+}
+
+@test "vq-encode: --online: the assignment before each EMA update, and the final codebook, equal a numpy EMA (2.6)" {
+	py "
+r = np.random.default_rng(16)
+open('b.jsonl', 'w').write(''.join(json.dumps((r.standard_normal((50, 3)) + 4 * r.integers(0, 3, (50, 1))).tolist()) + '\n' for _ in range(6)))
+open('c0.jsonl', 'w').write(''.join(json.dumps(c) + '\n' for c in r.standard_normal((4, 3)).tolist()))"
+	vq-encode -c c0.jsonl --online --decay 0.8 --laplace 1e-5 --save final.jsonl -f index < b.jsonl > idx.jsonl
+	run py "
+C = np.array([json.loads(l) for l in open('c0.jsonl')]); K = len(C); N = np.ones(K); m = C.copy()
+ok = True
+for line, got in zip(open('b.jsonl'), open('idx.jsonl')):
+    X = np.array(json.loads(line)); a = ((X[:, None] - C[None]) ** 2).sum(-1).argmin(1)
+    ok &= a.tolist() == json.loads(got)
+    n = np.bincount(a, minlength=K); s = np.zeros_like(C); np.add.at(s, a, X)
+    N = 0.8 * N + 0.2 * n; m = 0.8 * m + 0.2 * s; T = N.sum()
+    C = m / ((N + 1e-5) / (T + K * 1e-5) * T)[:, None]
+got = np.array([json.loads(l) for l in open('final.jsonl')])
+print(ok, np.abs(got - C).max() < 1e-12)"
+	assert_output 'True True'
+}
+
+@test "vq-encode: --online --dead replaces a starved code by the batch's worst-quantised vector" {
+	printf '[0,0]\n[100,100]\n' > c2.jsonl
+	run bash -c "echo '[[0,1],[0,-1],[3,0]]' | vq-encode -c c2.jsonl --online --decay 0.5 --laplace 0 --dead 0.6 --save s.jsonl -f index && cat s.jsonl"
+	# code 0: N = 0.5 + 0.5 * 3 = 2, m = 0.5 * [3,0]: [0.75,0]; code 1: N = 0.5 < 0.6, takes [3,0] (d2 = 9)
+	assert_output $'[0,0,0]\n[0.75,0]\n[3,0]'
 }
