@@ -3,8 +3,8 @@
  * (default), Kaiming LoRA, Gaussian, orthogonal, PiSSA, OLoRA; LoRA+ learning
  * rates and a first-step self-check.  Posts: Su Jianlin, kexue.fm 10226
  * (LoRA-GA), 10001 (LoRA+), 9590; paper arXiv 2407.05000.  Spec: lora.md.
- * Leaves out the "later" corda (a usage error); has the later mica,
- * --dora, --convert, --grad-transform sign and --stats.
+ * Has the spec's "later" parts too: mica, corda, --dora, --convert,
+ * --grad-transform sign and --stats.
  */
 #include <float.h>
 #include <stdlib.h>
@@ -23,7 +23,8 @@ static const char help[] =
 "       lora-init [OPTION]... --w0 FILE [--grad FILE]... [--rows R] [--cols C]\n"
 "                 [--out-prefix PREFIX] [--npy-f64]\n"
 "LoRA factors A (r x d_in), B (d_out x r) and w0_adj = W0 - s B A per layer (lora.md).\n"
-"  -m, --method M       lora-ga (default), lora, gaussian, orthogonal, pissa, olora, mica\n"
+"  -m, --method M       lora-ga (default), lora, gaussian, orthogonal, pissa, olora, mica,\n"
+"                       corda\n"
 "  -r, --rank R         adapter rank (default 8)\n"
 "  -a, --alpha A        LoRA alpha (default 16)\n"
 "      --scaling S      standard: s = alpha/r (default); rslora: s = alpha/sqrt(r)\n"
@@ -41,12 +42,13 @@ static const char help[] =
 "      --grad-transform T  none (default) or sign: use sign(G) (the Adam variant)\n"
 "      --dora           add dora_m, the L2 norm of each output row of W0\n"
 "      --convert        records {A0, B0, A, B} -> a plain rank-2r LoRA on the original W0\n"
-"File mode: --w0 FILE, --grad FILE (repeatable, averaged), --rows, --cols,\n"
+"      --corda-mode M   corda: ipm (first r, default) or kpm (last r); inputs \"x\" or \"cov\"\n"
+"File mode: --w0 FILE, --grad FILE (repeatable, averaged), --x/--cov FILE, --rows, --cols,\n"
 "  --out-prefix PREFIX (PREFIX.A.npy, .B.npy, .w0.npy, then PREFIX.json), --npy-f64.\n"
 "Fields: method layout rows cols rank alpha scaling scale init_scale sigma A B w0_adj dora_m\n"
 "  lr_A lr_B lr_ratio check.  Record keys: w0, grad, grads, rows, cols, and overrides\n"
 "  rank method alpha scaling layout direction ga_scale gamma seed svd niter oversample\n"
-"  grad_transform lr lr_ratio.\n"
+"  grad_transform corda_mode lr lr_ratio.\n"
 "Common: -i -O -d -f --key -o -K -u --digits --strict-json -q --stats -h -V; see lora-init(1).\n";
 
 enum { F_METHOD, F_LAYOUT, F_ROWS, F_COLS, F_RANK, F_ALPHA, F_SCALING, F_SCALE, F_INIT_SCALE,
@@ -89,13 +91,14 @@ static const struct option longopts[] = {
 };
 
 /* Per-record buffers (grown, reused) and the output settings. */
-enum { M_W0, M_G, M_T, M_A, M_B, M_W, M_AO, M_BO, M_WO, M_SIGMA, M_DORA, NM };
+enum { M_W0, M_G, M_T, M_A, M_B, M_W, M_AO, M_BO, M_WO, M_SIGMA, M_DORA, M_COV, NM };
 typedef struct {
 	kx_lora_opts base;
 	const char *key;
 	int fields[NF], nfields, listed;  /* output fields; listed: -f given */
 	int check, dora, convert;         /* --check, --dora, --convert */
 	long long warnings;               /* for --stats */
+	const char *xpath, *covpath;      /* file mode, corda: --x, --cov */
 	int out_fmt;                      /* resolved output format */
 	const kx_common *com;
 	double *m[NM];
@@ -296,6 +299,11 @@ static int compute(ctx_t *c, kx_lora_opts *o, size_t R, size_t C, int has_grad, 
 		}
 	}
 	kx_progress_done();
+	if (info == -2 || info == -3) {
+		snprintf(err, errsz, info == -2 ? "corda: the covariance is all zero"
+		                                : "corda: the damping did not converge after 60 doublings");
+		return KX_BAD;
+	}
 	if (info < 0)
 		kx_die("out of memory");
 	if (info > 0) {
@@ -403,6 +411,15 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 		memcpy(need(c, M_G, R * C), c->mat.v, R * C * sizeof(double));
 		has_grad = 1;
 	}
+	if (o.cfg.method == KX_LORA_CORDA) {     /* its input statistics, torch d_in */
+		size_t n = o.blog ? R : C;
+		int st = kx_lora_read_cov(&c->mat, in, n, need(c, M_COV, n * n), err, errsz);
+		if (st == 1)
+			snprintf(err, errsz, "corda needs \"x\" (layer inputs) or \"cov\" (their covariance)");
+		if (st)
+			return KX_BAD;
+		o.cfg.cov = c->m[M_COV];
+	}
 	char where[300];
 	c->where = kx_rec_where(in, where, sizeof where);
 	outrec_t u;
@@ -444,6 +461,20 @@ static int file_mode(ctx_t *c, kx_common *com, const char *w0path, char **grads,
 	}
 	memcpy(need(c, M_W0, R * C), a.v, R * C * sizeof(double));
 	kx_array_free(&a);
+	const char *cp = c->covpath ? c->covpath : c->xpath;
+	if (o->cfg.method == KX_LORA_CORDA) {
+		size_t n = o->blog ? R : C;
+		if (!cp) {
+			kx_error("%s: corda needs --x (layer inputs) or --cov (their covariance)", w0path);
+			return 1;
+		}
+		if (kx_lora_load_cov(cp, c->covpath != NULL, in_fmt, n, need(c, M_COV, n * n), err,
+		                     sizeof err) < 0) {
+			kx_error("%s: %s", cp, err);
+			return 1;
+		}
+		o->cfg.cov = c->m[M_COV];
+	}
 	double *acc = need(c, M_G, R * C), *gk = need(c, M_T, R * C);
 	memset(acc, 0, R * C * sizeof *acc);
 	for (int i = 0; i < ngrads; i++)
@@ -504,11 +535,6 @@ static int file_mode(ctx_t *c, kx_common *com, const char *w0path, char **grads,
 
 /* ===== main =========================================================== */
 
-_Noreturn static void later(const char *what)
-{
-	kx_usage_error("%s is not implemented in this version", what);
-}
-
 int main(int argc, char **argv)
 {
 	kx_init(argv[0]);
@@ -519,7 +545,7 @@ int main(int argc, char **argv)
 	kx_lora_opts *o = &c.base;
 	*o = (kx_lora_opts){ .cfg = { .method = KX_LORA_GA, .rank = 8, .alpha = 16, .gamma = 16,
 	                        .niter = 4, .oversample = 4 }, .lr_ratio = 16 };
-	const char *w0path = NULL, *prefix = NULL;
+	const char *w0path = NULL, *prefix = NULL, *xpath = NULL, *covpath = NULL;
 	char **grads = kx_calloc((size_t)argc + 1, sizeof *grads);
 	int ngrads = 0, npy_f64 = 0, opt, i;
 	long long v;
@@ -527,12 +553,9 @@ int main(int argc, char **argv)
 	while ((opt = kx_getopt(&cli, &com, argc, argv)) != -1) {
 		switch (opt) {
 		case 'm':
-			if ((i = lookup(kx_lora_methods, optarg)) < 0) {
-				if (!strcmp(optarg, "corda"))
-					kx_usage_error("method '%s' is not implemented in this version", optarg);
+			if ((i = lookup(kx_lora_methods, optarg)) < 0)
 				kx_usage_error("-m: unknown method '%s' (lora-ga, lora, gaussian, orthogonal, "
-				               "pissa, olora, mica)", optarg);
-			}
+				               "pissa, olora, mica, corda)", optarg);
 			o->cfg.method = i;
 			break;
 		case 'r':
@@ -586,11 +609,14 @@ int main(int argc, char **argv)
 			if ((o->grad_sign = lookup(kx_lora_transforms, optarg)) < 0)
 				kx_usage_error("--grad-transform: unknown transform '%s' (none, sign)", optarg);
 			break;
-		case O_CORDA_MODE: later("--corda-mode");
+		case O_CORDA_MODE:
+			if ((o->cfg.corda_kpm = lookup(kx_lora_corda_modes, optarg)) < 0)
+				kx_usage_error("--corda-mode: unknown mode '%s' (ipm, kpm)", optarg);
+			break;
 		case O_DORA: c.dora = 1; break;
 		case O_CONVERT: c.convert = 1; break;
-		case O_X: later("--x");
-		case O_COV: later("--cov");
+		case O_X: xpath = optarg; break;
+		case O_COV: covpath = optarg; break;
 		case O_CHECK: c.check = 1; break;
 		case O_W0: w0path = optarg; break;
 		case O_GRAD: grads[ngrads++] = optarg; break;
@@ -623,9 +649,11 @@ int main(int argc, char **argv)
 		kx_usage_error("file mode (--w0) takes no operands");
 	if (file && c.convert)
 		kx_usage_error("--convert works on records (stream mode), not with --w0");
-	if (!file && (ngrads || prefix))
-		kx_usage_error("%s needs --w0 (file mode)", ngrads ? "--grad" : "--out-prefix");
-	int dashes = file ? !strcmp(w0path, "-") : 0;
+	if (!file && (ngrads || prefix || xpath || covpath))
+		kx_usage_error("%s needs --w0 (file mode)", ngrads ? "--grad" : prefix ? "--out-prefix"
+		               : xpath ? "--x" : "--cov");
+	int dashes = (file && !strcmp(w0path, "-")) + (xpath && !strcmp(xpath, "-")) +
+	             (covpath && !strcmp(covpath, "-"));
 	for (i = 0; i < ngrads; i++)
 		dashes += !strcmp(grads[i], "-");
 	for (i = optind; i < argc; i++)
@@ -671,6 +699,7 @@ int main(int argc, char **argv)
 	}
 	c.out_fmt = fmt;
 	c.com = &com;
+	c.xpath = xpath, c.covpath = covpath;
 	c.key = com.key ? com.key : "w0";
 	c.drop[0] = c.key, c.drop[1] = "grad", c.drop[2] = "grads", c.drop[3] = "x", c.drop[4] = "cov";
 

@@ -9,6 +9,8 @@
 #include "io_lora.h"
 #include "io_matstream.h"
 
+static size_t to_f32(double *v, size_t n);
+
 static void errf(char *err, size_t n, const char *fmt, ...)
 {
 	va_list ap;
@@ -20,7 +22,8 @@ static void errf(char *err, size_t n, const char *fmt, ...)
 /* ===== typed overrides ================================================ */
 
 const char *const kx_lora_methods[] = { "lora-ga", "lora", "gaussian", "orthogonal", "pissa",
-                                       "olora", "mica", NULL };
+                                       "olora", "mica", "corda", NULL };
+const char *const kx_lora_corda_modes[] = { "ipm", "kpm", NULL };
 const char *const kx_lora_transforms[] = { "none", "sign", NULL };
 const char *const kx_lora_directions[] = { "ArB2r", "A2rBr", "ArBr", NULL };
 const char *const kx_lora_ga_scales[] = { "stable", "unit", "gd", NULL };
@@ -124,11 +127,6 @@ int kx_lora_overrides(const kx_rec *in, kx_lora_opts *o, char *err, size_t errsz
 	}
 	w = g->method;
 	int st = kx_rec_word(in, "method", kx_lora_methods, &w, err, errsz);
-	if (st == -2) {
-		const char *s = cJSON_GetStringValue(kx_rec_get(in, "method"));
-		if (!strcmp(s, "corda"))
-			errf(err, errsz, "method '%s' is not implemented in this version", s);
-	}
 	if (st < 0)
 		return -1;
 	g->method = w;
@@ -147,16 +145,8 @@ int kx_lora_overrides(const kx_rec *in, kx_lora_opts *o, char *err, size_t errsz
 		return -1;
 	if (kx_rec_word(in, "grad_transform", kx_lora_transforms, &o->grad_sign, err, errsz) < 0)
 		return -1;
-	/* corda is a later feature: its mode is accepted only as the default */
-	struct cJSON *cm = kx_rec_get(in, "corda_mode");
-	if (cm) {
-		const char *s = cJSON_GetStringValue(cm);
-		if (!s || strcmp(s, "ipm")) {
-			errf(err, errsz, s && !strcmp(s, "kpm") ? "corda_mode 'kpm' is not implemented in this version"
-			                                        : "unknown corda_mode (expected \"ipm\")");
-			return -1;
-		}
-	}
+	if (kx_rec_word(in, "corda_mode", kx_lora_corda_modes, &g->corda_kpm, err, errsz) < 0)
+		return -1;
 	v = (long long)g->niter;
 	if (kx_rec_count(in, "niter", 0, &v, err, errsz) < 0)
 		return -1;
@@ -318,6 +308,52 @@ int kx_lora_read_grads(kx_mat *m, const char *s, size_t len, long long rows, lon
 		acc[j] /= (double)K;
 	free(el);
 	free(ell);
+	return rc;
+}
+
+int kx_lora_read_cov(kx_mat *mat, const kx_rec *in, size_t n, double *C, char *err, size_t errsz)
+{
+	const kx_span *sp = kx_rec_span(in, "cov");
+	int is_cov = sp != NULL;
+	if (!sp && !(sp = kx_rec_span(in, "x")))
+		return 1;
+	size_t R = 0, Cn = 0;
+	int flat = 0;
+	if (kx_lora_read_matrix(mat, is_cov ? "\"cov\"" : "\"x\"", sp->val, sp->vallen, 0, 0, &R, &Cn,
+	                        &flat, err, errsz) < 0)
+		return -1;
+	return kx_lora_cov_from(is_cov, mat->v, R, Cn, n, C, err, errsz);
+}
+
+int kx_lora_cov_from(int is_cov, const double *v, size_t R, size_t Cn, size_t n, double *C, char *err,
+                     size_t errsz)
+{
+	if (Cn != n || (is_cov && R != n)) {
+		errf(err, errsz, is_cov ? "\"cov\" is %zu x %zu, expected d_in x d_in = %zu x %zu"
+		                        : "\"x\" has %zu rows of %zu values, expected rows of d_in = %zu", R, Cn, n, n);
+		return -1;
+	}
+	if (is_cov)
+		memcpy(C, v, n * n * sizeof *C);
+	else
+		kx_lora_covariance(R, n, v, C);
+	return 0;
+}
+
+int kx_lora_load_cov(const char *path, int is_cov, int fmt, size_t n, double *C, char *err,
+                     size_t errsz)
+{
+	kx_array a;
+	if (kx_load_array(path, fmt, kx_is_raw_name(path, fmt) ? n : 0, &a, err, errsz) < 0)
+		return -1;
+	size_t bad = to_f32(a.v, a.size);
+	int rc = -1;
+	if (bad < a.size)
+		errf(err, errsz, "value %zu is not a finite float32 value", bad + 1);
+	else
+		rc = kx_lora_cov_from(is_cov, a.v, a.ndim == 1 ? 1 : a.shape[0],
+		                      a.ndim == 1 ? a.size : a.ndim == 2 ? a.shape[1] : 0, n, C, err, errsz);
+	kx_array_free(&a);
 	return rc;
 }
 

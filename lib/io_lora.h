@@ -19,7 +19,7 @@
 /* Names of the enums of lora.h, in their order (NULL-terminated). */
 extern const char *const kx_lora_methods[], *const kx_lora_directions[], *const kx_lora_ga_scales[],
                   *const kx_lora_scalings[], *const kx_lora_layouts[], *const kx_lora_svds[],
-                  *const kx_lora_transforms[];
+                  *const kx_lora_transforms[], *const kx_lora_corda_modes[];
 
 /* The settings one record is computed with: the command line, then overrides. */
 typedef struct {
@@ -36,8 +36,7 @@ typedef struct {
 
 /* Apply a record's overrides (lora.md 8.3: rank method alpha scaling layout
  * direction ga_scale gamma grad_transform corda_mode seed svd niter
- * oversample lr lr_ratio rows cols) to o, checked like the options.  The
- * later feature corda (and corda_mode kpm) is a bad record. */
+ * oversample lr lr_ratio rows cols) to o, checked like the options. */
 int kx_lora_overrides(const kx_rec *in, kx_lora_opts *o, char *err, size_t errsz);
 
 /* A string field: its index in names (NULL-terminated).  Unknown words give
@@ -73,6 +72,18 @@ int kx_lora_read_matrix(kx_mat *m, const char *name, const char *s, size_t len, 
  * list order, then divided by the count; not rounded). */
 int kx_lora_read_grads(kx_mat *m, const char *s, size_t len, long long rows, long long cols,
                        size_t R, size_t C, int flat, double *acc, char *err, size_t errsz);
+
+/* CorDA's input statistics of a record (lora.md 8.3): "cov" (n x n) wins over
+ * "x" (N x n, any N >= 1), both in the torch sense whatever the layout; C (n*n)
+ * = cov, or x^T x / N.  Returns 1 when neither is present. */
+int kx_lora_read_cov(kx_mat *mat, const kx_rec *in, size_t n, double *C, char *err, size_t errsz);
+/* The same from values v (R, Cn) already read: a covariance (is_cov) or inputs. */
+int kx_lora_cov_from(int is_cov, const double *v, size_t R, size_t Cn, size_t n, double *C, char *err,
+                     size_t errsz);
+
+/* The same from a matrix file (file mode's --cov or --x; raw files have n columns). */
+int kx_lora_load_cov(const char *path, int is_cov, int fmt, size_t n, double *C, char *err,
+                     size_t errsz);
 
 /* --convert's record: "A", "B", "A0", "B0" (nested arrays in the record's
  * layout, blog = 1 for the blog layout), rounded to float32, into out[0..3]

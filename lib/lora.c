@@ -14,7 +14,7 @@
 static double f32(double x) { return (double)(float)x; }
 
 static const char *const method_names[] = { "lora-ga", "lora", "gaussian", "orthogonal", "pissa",
-                                            "olora", "mica" };
+                                            "olora", "mica", "corda" };
 
 /* ===== small rules ====================================================== */
 
@@ -30,7 +30,8 @@ const char *kx_lora_rank_error(int method, size_t r, size_t m, size_t n, char *b
 		snprintf(buf, bufsz, "rank must be >= 1");
 	else if (method == KX_LORA_GA && r > k / 2)
 		snprintf(buf, bufsz, "rank %zu needs 2r <= min(rows, cols) = %zu for lora-ga", r, k);
-	else if ((method == KX_LORA_PISSA || method == KX_LORA_OLORA || method == KX_LORA_MICA) && r > k)
+	else if ((method == KX_LORA_PISSA || method == KX_LORA_OLORA || method == KX_LORA_MICA ||
+	          method == KX_LORA_CORDA) && r > k)
 		snprintf(buf, bufsz, "rank %zu needs r <= min(rows, cols) = %zu for %s", r, k,
 		         method_names[method]);
 	else if (method == KX_LORA_ORTHOGONAL && r % 2)
@@ -88,6 +89,11 @@ void kx_lora_mean(double *acc, size_t len, size_t K)
 	/* sum, then divide (the reference code's order); not rounded to float32 */
 	for (size_t i = 0; i < len; i++)
 		acc[i] /= (double)K;
+}
+
+void kx_lora_covariance(size_t N, size_t n, const double *X, double *C)
+{
+	kx_gemm(1, 0, n, n, N, 1.0 / (double)N, X, X, 0.0, C);
 }
 
 void kx_lora_sign(double *G, size_t len)
@@ -279,6 +285,67 @@ static int mica(const kx_lora_cfg *cfg, size_t m, size_t n, const double *W0, kx
 	return info;
 }
 
+static int corda(const kx_lora_cfg *cfg, size_t m, size_t n, const double *W0, kx_lora_res *res)
+{
+	/* peft corda.py: C_f = C + delta mean(diag C) I, delta = 0.01 doubled until
+	 * |C_f C_f^-1 - I|_F < 0.05; W0 C_f = U S Vh; V~^T = Vh C_f^-1, so that
+	 * U S V~^T = W0 exactly and the reconstruction holds for ipm and kpm.
+	 * Cf, inv, t (n, n); Wc (m, n); U (m, k); S (k); Vh, Vt (k, n). */
+	size_t r = cfg->rank, k = m < n ? m : n, nn = n * n;
+	const double *C = cfg->cov;
+	double md = 0;
+	for (size_t i = 0; i < n; i++)
+		md += C[i * n + i] / (double)n;
+	if (!(md > 0))
+		return -2;
+	double *Cf = malloc(nn * sizeof *Cf), *inv = malloc(nn * sizeof *inv), *t = malloc(nn * sizeof *t),
+	       *Wc = malloc(m * n * sizeof *Wc), *U = malloc(m * k * sizeof *U), *S = malloc(k * sizeof *S),
+	       *Vh = malloc(k * n * sizeof *Vh), *Vt = malloc(k * n * sizeof *Vt);
+	int info = -1, ok = 0;
+	if (!Cf || !inv || !t || !Wc || !U || !S || !Vh || !Vt)
+		goto out;
+	double delta = 0.01;
+	for (int it = 0; it <= 60 && !ok; it++, delta *= 2) {
+		for (size_t i = 0; i < nn; i++)
+			Cf[i] = C[i] + (i % (n + 1) == 0 ? delta * md : 0.0);
+		memcpy(t, Cf, nn * sizeof *t);
+		for (size_t i = 0; i < nn; i++)
+			inv[i] = i % (n + 1) == 0;
+		if ((info = kx_solve(n, n, t, inv)) < 0)
+			goto out;
+		if (info > 0)                   /* singular: more damping */
+			continue;
+		kx_gemm(0, 0, n, n, n, 1.0, Cf, inv, 0.0, t);
+		double e = 0;
+		for (size_t i = 0; i < nn; i++) {
+			double d = t[i] - (i % (n + 1) == 0);
+			e += d * d;
+		}
+		ok = sqrt(e) < 0.05;
+	}
+	info = -3;
+	if (!ok)
+		goto out;
+	kx_gemm(0, 0, m, n, n, 1.0, W0, Cf, 0.0, Wc);
+	if ((info = kx_lora_svd(m, n, Wc, U, S, Vh)))
+		goto out;
+	kx_gemm(0, 0, k, n, n, 1.0, Vh, inv, 0.0, Vt);
+	size_t i0 = cfg->corda_kpm ? k - r : 0;
+	for (size_t i = 0; i < r; i++) {
+		double h = sqrt(S[i0 + i] / res->scale);
+		for (size_t j = 0; j < n; j++)
+			res->A[i * n + j] = f32(h * Vt[(i0 + i) * n + j]);
+		for (size_t j = 0; j < m; j++)
+			res->B[j * r + i] = f32(U[j * k + i0 + i] * h);
+		res->sigma[i] = S[i0 + i];
+	}
+	res->nsigma = r;
+	res->svd_used = KX_SVD_FULL;
+out:
+	free(Cf); free(inv); free(t); free(Wc); free(U); free(S); free(Vh); free(Vt);
+	return info;
+}
+
 static int olora(const kx_lora_cfg *cfg, size_t m, size_t n, const double *W0, kx_lora_res *res)
 {
 	/* W0 = Q R (reduced, diag R >= 0); A = R[0:r, :], B = Q[:, 0:r] */
@@ -349,6 +416,7 @@ int kx_lora_init(const kx_lora_cfg *cfg, size_t m, size_t n, const double *W0, c
 	case KX_LORA_PISSA: info = pissa(cfg, m, n, W0, g, res); break;
 	case KX_LORA_OLORA: info = olora(cfg, m, n, W0, res); break;
 	case KX_LORA_MICA: info = mica(cfg, m, n, W0, res); shifts = 0; break;
+	case KX_LORA_CORDA: info = corda(cfg, m, n, W0, res); break;
 	case KX_LORA_ORTHOGONAL: info = orthogonal(m, n, r, g, res); shifts = 0; break;
 	case KX_LORA_GAUSSIAN:
 		kx_lora_fill_gaussian(g, res->A, r, n);

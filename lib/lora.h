@@ -13,7 +13,8 @@
  * Ownership: the caller allocates every output array with the sizes stated
  * and frees it; functions that need scratch space allocate and free it
  * themselves and return -1 when memory runs out.  Return codes: 0 ok, > 0 a
- * LAPACK info (no convergence), -1 out of memory.
+ * LAPACK info (no convergence), -1 out of memory; corda also -2 (an all-zero
+ * covariance) and -3 (the damping did not converge in 60 doublings).
  */
 #ifndef KX_LORA_H
 #define KX_LORA_H
@@ -22,7 +23,7 @@
 #include "rng.h"
 
 enum { KX_LORA_GA, KX_LORA_KAIMING, KX_LORA_GAUSSIAN, KX_LORA_ORTHOGONAL, KX_LORA_PISSA,
-       KX_LORA_OLORA, KX_LORA_MICA };
+       KX_LORA_OLORA, KX_LORA_MICA, KX_LORA_CORDA };
 enum { KX_LORA_ARB2R, KX_LORA_A2RBR, KX_LORA_ARBR };       /* --direction */
 enum { KX_GA_STABLE, KX_GA_UNIT, KX_GA_GD };               /* --ga-scale */
 enum { KX_SVD_AUTO, KX_SVD_FULL, KX_SVD_RANDOMIZED };      /* --svd */
@@ -38,6 +39,8 @@ typedef struct kx_lora_cfg {
 	int svd;             /* KX_SVD_* (lora-ga, pissa, and the check's cos_bound) */
 	size_t niter;        /* randomized: subspace iterations */
 	size_t oversample;   /* randomized: q = min(oversample r, k) */
+	int corda_kpm;       /* corda: 1 keeps the last r components (kpm), 0 the first (ipm) */
+	const double *cov;   /* corda: (n, n) covariance of the layer inputs, else NULL */
 } kx_lora_cfg;
 
 /* What kx_lora_init computes.  The caller points A, B, w0_adj, sigma at
@@ -74,6 +77,8 @@ size_t kx_lora_to_f32(double *x, size_t len);
  * kx_lora_mean divides by the count K >= 1. */
 void kx_lora_accumulate(double *acc, const double *g, size_t len);
 void kx_lora_mean(double *acc, size_t len, size_t K);
+/* CorDA covariance of the layer inputs X (N, n): C (n, n) = X^T X / N. */
+void kx_lora_covariance(size_t N, size_t n, const double *X, double *C);
 /* --grad-transform sign: G[i] = sign(G[i]), sign(0) = 0 (the Adam "speculative"
  * variant of lora.md 4.1 step 8). */
 void kx_lora_sign(double *G, size_t len);

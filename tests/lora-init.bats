@@ -397,10 +397,10 @@ print(all(lo - t <= a and b <= hi + t for (a, b), (lo, hi, t) in zip(c, want)), 
 {"w0":[[1,2],[3,4]],"svd":"eig"}|unknown svd 'eig'
 {"w0":[[1,2],[3,4]],"method":3}|"method" holds a number, expected a string
 {"w0":[[1,2],[3,4]]}|lora-ga needs a gradient ("grad" or "grads")
-{"w0":[[1,2],[3,4]],"method":"corda"}|method 'corda' is not implemented in this version
+{"w0":[[1,2],[3,4]],"method":"corda","x":[[1,2]],"rank":3}|rank 3 needs r <= min(rows, cols) = 2 for corda
 {"w0":[[1,2],[3,4]],"method":"mica","rank":3}|rank 3 needs r <= min(rows, cols) = 2 for mica
 {"w0":[[1,2],[3,4]],"grad_transform":"abs"}|unknown grad_transform 'abs'
-{"w0":[[1,2],[3,4]],"corda_mode":"kpm"}|corda_mode 'kpm' is not implemented in this version
+{"w0":[[1,2],[3,4]],"corda_mode":"all"}|unknown corda_mode 'all'
 {"w0":[[1,2],[3,4]],"seed":-1}|"seed" must be an integer from 0 to 2^64-1
 {"w0":[[1,2],[3,4]],"grad":[[1,2],[3,4]],"svd":"randomized","oversample":1}|--svd randomized needs q = min(oversample r, min(rows, cols)) >= 2
 EOF
@@ -418,10 +418,10 @@ EOF
 }
 
 @test "lora-init: usage errors exit 2 before reading input" {
-	for args in "-m corda" "-m qlora" "-r 0" "-r x" "-a 0" "-a inf" "-g -1" "--lr 0" "--lr-ratio 0" \
+	for args in "-m qlora" "-r 0" "-r x" "-a 0" "-a inf" "-g -1" "--lr 0" "--lr-ratio 0" \
 	            "--lr-ratio fast" "-m orthogonal -r 3" "--scaling sqrt" "-l jax" "--direction x" "--ga-scale x" \
 	            "--svd eig" "--niter -1" "--oversample 0" "--svd randomized --oversample 1" \
-	            "--grad-transform x" "--w0 a.npy --convert" "--corda-mode ipm" "-i text" "-i f32" "-O u32" \
+	            "--grad-transform x" "--w0 a.npy --convert" "--corda-mode xpm" "--x x.npy" "-i text" "-i f32" "-O u32" \
 	            "-O text" "-O text -f A" "-O text -f check" "-O f32" "-O f32 -f rank" "-f nope" "-O f32 -f A,B" \
 	            "--grad g.npy" "--out-prefix p" "--w0 a.npy x.jsonl" "--w0 - --grad -" "--w0 w.f32" \
 	            "--w0 a.npy --out-prefix p -O text" "--w0 a.npy --out-prefix p -o f" "--bogus"; do
@@ -429,8 +429,8 @@ EOF
 		[ "$status" -eq 2 ] || { echo "no usage error for: $args ($status: $output)"; false; }
 		[[ "${lines[0]}" == "lora-init: "* ]]
 	done
-	run lora-init -m corda
-	assert_line --index 0 "lora-init: method 'corda' is not implemented in this version"
+	run lora-init -m qlora
+	assert_line --index 0 "lora-init: -m: unknown method 'qlora' (lora-ga, lora, gaussian, orthogonal, pissa, olora, mica, corda)"
 }
 
 @test "lora-init: file mode: .npy in and out, PREFIX.json last, f4 by default, f8 with --npy-f64" {
@@ -476,6 +476,10 @@ print(json.dumps({"name": "L", "w0": w.tolist(), "grads": g.tolist()}))' > rec.j
 	assert_output True
 	run lora-init --w0 w.json -m pissa -r 1 -f method,rank
 	assert_output '{"method":"pissa","rank":1}'
+	py 'np.save("x.npy", np.random.default_rng(3).standard_normal((20, 8)))'
+	a=$(lora-init --w0 w.json --x x.npy -m corda -r 2 -f A,B,sigma)
+	b=$(py 'print(json.dumps({"w0": json.load(open("w.json")), "x": np.load("x.npy").tolist()}))' | lora-init -m corda -r 2 -f A,B,sigma)
+	[ "$a" = "$b" ]
 }
 
 @test "lora-init: file mode bad files: message names the file, exit 1" {
@@ -582,4 +586,43 @@ print(ok)' "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/tr" "$BATS_TEST_TMPDIR/cv" 
 	run lora-init --convert <<< '{"A":[[1]],"B":[[1]],"A0":[[1]]}'
 	assert_failure 1
 	assert_output 'lora-init: stdin:1: --convert needs "A0", "B0", "A" and "B"; no "B0"'
+}
+
+@test "lora-init: corda (C12) agrees with a numpy transcription of peft's corda.py; recon holds for ipm and kpm" {
+	py 'r = np.random.default_rng(4)
+w = r.standard_normal((7, 5)); x = r.standard_normal((30, 5)) * np.array([3, 1, 0.5, 0.1, 2])
+print(json.dumps({"w0": w.tolist(), "x": x.tolist()}))
+c = x.T @ x / 30
+print(json.dumps({"w0": w.tolist(), "cov": c.tolist(), "x": [[1]]}))
+print(json.dumps({"w0": w.T.tolist(), "cov": c.tolist(), "layout": "blog"}))' > "$BATS_TEST_TMPDIR/in"
+	for mode in ipm kpm; do
+		lora-init -m corda -r 2 -a 4 --corda-mode $mode --check < "$BATS_TEST_TMPDIR/in" > "$BATS_TEST_TMPDIR/$mode"
+	done
+	run py '
+recs = [json.loads(l) for l in open(sys.argv[1])]
+f = lambda v: np.array(v, np.float32).astype(float)
+W = f(recs[0]["w0"]); X = f(recs[0]["x"]); C = X.T @ X / len(X)
+damp = 0.01
+while True:
+    Cf = C + np.eye(5) * np.mean(np.diag(C)) * damp; inv = np.linalg.inv(Cf)
+    if np.linalg.norm(Cf @ inv - np.eye(5)) < 0.05: break
+    damp *= 2
+U, S, Vh = np.linalg.svd(W @ Cf, full_matrices=False); Vt = Vh @ inv
+ok = True
+for mode, sl in (("ipm", slice(0, 2)), ("kpm", slice(3, 5))):
+    outs = [json.loads(l) for l in open(sys.argv[2] + "/" + mode)]
+    o = outs[0]; s = o["scale"]; A = f(o["A"]); B = f(o["B"])
+    ok &= np.allclose(o["sigma"], S[sl], rtol=1e-10)
+    ok &= np.allclose(s * B @ A, U[:, sl] @ np.diag(S[sl]) @ Vt[sl], atol=1e-5)
+    ok &= all(x["check"]["recon_max_abs"] <= 1e-5 for x in outs)
+    ok &= np.allclose(f(outs[1]["A"]), A, atol=1e-5) and np.allclose(f(outs[2]["A"]).T, A, atol=1e-5)
+print(ok)' "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR"
+	assert_output True
+	run lora-init -m corda -r 1 <<< '{"w0":[[1,2],[3,4]]}'
+	assert_failure 1
+	assert_output 'lora-init: stdin:1: corda needs "x" (layer inputs) or "cov" (their covariance)'
+	run lora-init -m corda -r 1 <<< '{"w0":[[1,2],[3,4]],"cov":[[0,0],[0,0]]}'
+	assert_output 'lora-init: stdin:1: corda: the covariance is all zero'
+	run lora-init -m corda -r 1 <<< '{"w0":[[1,2],[3,4]],"x":[[1,2,3]]}'
+	assert_output 'lora-init: stdin:1: "x" has 1 rows of 3 values, expected rows of d_in = 2'
 }
