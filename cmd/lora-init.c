@@ -16,39 +16,32 @@
 #include "lora.h"
 
 static const char help[] =
-"usage: lora-init [-m METHOD] [-r RANK] [-a ALPHA] [--scaling standard|rslora]\n"
-"                 [-l torch|blog] [--direction D] [--ga-scale S] [-g GAMMA]\n"
-"                 [--svd auto|full|randomized] [--niter N] [--oversample P] [-s SEED]\n"
-"                 [--lr ETA] [--lr-ratio L|blog] [--check] [common options] [FILE...]\n"
-"       lora-init [OPTION]... --w0 FILE [--grad FILE]... [--rows R] [--cols C]\n"
-"                 [--out-prefix PREFIX] [--npy-f64]\n"
+"usage: lora-init [-m METHOD] [-r RANK] [-a ALPHA] [--scaling S] [-l LAYOUT] [--direction D]\n"
+"                 [--ga-scale S] [-g GAMMA] [--svd M] [--niter N] [--oversample P] [-s SEED]\n"
+"                 [--lr ETA] [--lr-ratio L] [--check] [--dora] [--convert] [OPTION]... [FILE]...\n"
+"       lora-init [OPTION]... --w0 FILE [--grad FILE]... [--x|--cov FILE] [--out-prefix P]\n"
 "LoRA factors A (r x d_in), B (d_out x r) and w0_adj = W0 - s B A per layer (lora.md).\n"
-"  -m, --method M       lora-ga (default), lora, gaussian, orthogonal, pissa, olora, mica,\n"
-"                       corda\n"
-"  -r, --rank R         adapter rank (default 8)\n"
-"  -a, --alpha A        LoRA alpha (default 16)\n"
+"  -m, --method M       lora-ga (default), lora, gaussian, orthogonal, pissa, olora, mica, corda\n"
+"  -r, --rank R         adapter rank (default 8)      -a, --alpha A   LoRA alpha (default 16)\n"
 "      --scaling S      standard: s = alpha/r (default); rslora: s = alpha/sqrt(r)\n"
 "  -l, --layout L       torch: W0 is d_out x d_in (default); blog: d_in x d_out\n"
 "      --direction D    lora-ga split: ArB2r (default), A2rBr, ArBr\n"
 "      --ga-scale S     stable: c = d_out^(1/4)/sqrt(gamma) (default), unit, gd (c = 1/s)\n"
 "  -g, --gamma G        gamma of the stable scale (default 16)\n"
-"      --svd M          auto (default), full (dgesdd), randomized\n"
-"      --niter N        randomized SVD: subspace iterations (default 4)\n"
-"      --oversample P   randomized SVD: q = min(P r, min(rows, cols)) (default 4)\n"
+"      --svd M          auto (default), full (dgesdd), randomized (--niter 4, --oversample 4)\n"
+"      --grad-transform T  none (default) or sign: use sign(G) (the Adam variant)\n"
+"      --corda-mode M   corda: ipm (first r, default) or kpm (last r); inputs \"x\" or \"cov\"\n"
 "  -s, --seed N         base seed; record k uses mix(N) + k (default 0)\n"
 "      --lr ETA         add LoRA+ lr_A = ETA, lr_B = ratio ETA, lr_ratio\n"
 "      --lr-ratio L     eta_B/eta_A: a number (default 16) or blog: (d_in/d_out) sqrt(d_in/r)\n"
 "      --check          add check: recon_max_abs, cos_step, cos_bound\n"
-"      --grad-transform T  none (default) or sign: use sign(G) (the Adam variant)\n"
 "      --dora           add dora_m, the L2 norm of each output row of W0\n"
 "      --convert        records {A0, B0, A, B} -> a plain rank-2r LoRA on the original W0\n"
-"      --corda-mode M   corda: ipm (first r, default) or kpm (last r); inputs \"x\" or \"cov\"\n"
-"File mode: --w0 FILE, --grad FILE (repeatable, averaged), --x/--cov FILE, --rows, --cols,\n"
-"  --out-prefix PREFIX (PREFIX.A.npy, .B.npy, .w0.npy, then PREFIX.json), --npy-f64.\n"
+"File mode: --rows, --cols, --out-prefix P (P.A.npy, P.B.npy, P.w0.npy, then P.json), --npy-f64.\n"
 "Fields: method layout rows cols rank alpha scaling scale init_scale sigma A B w0_adj dora_m\n"
-"  lr_A lr_B lr_ratio check.  Record keys: w0, grad, grads, rows, cols, and overrides\n"
-"  rank method alpha scaling layout direction ga_scale gamma seed svd niter oversample\n"
-"  grad_transform corda_mode lr lr_ratio.\n"
+"  lr_A lr_B lr_ratio check.  Record keys: w0, grad, grads, x, cov, rows, cols and the\n"
+"  overrides rank method alpha scaling layout direction ga_scale gamma grad_transform\n"
+"  corda_mode seed svd niter oversample lr lr_ratio.\n"
 "Common: -i -O -d -f --key -o -K -u --digits --strict-json -q --stats -h -V; see lora-init(1).\n";
 
 enum { F_METHOD, F_LAYOUT, F_ROWS, F_COLS, F_RANK, F_ALPHA, F_SCALING, F_SCALE, F_INIT_SCALE,
@@ -224,16 +217,7 @@ static int build(ctx_t *c, kx_out *out, const outrec_t *u, kx_result *res, int f
 		}
 		case F_CHECK: {
 			kx_buf *b = &c->jC;
-			b->len = 0;
-			kx_buf_puts(b, "{\"recon_max_abs\":");
-			kx_out_num(out, b, u->chk.recon_max_abs);
-			if (u->has_grad) {
-				kx_buf_puts(b, ",\"cos_step\":");
-				kx_out_num(out, b, u->chk.cos_step);
-				kx_buf_puts(b, ",\"cos_bound\":");
-				kx_out_num(out, b, u->chk.cos_bound);
-			}
-			kx_buf_putc(b, '}');
+			kx_lora_check_json(b, out, &u->chk, u->has_grad);
 			kx_res_json(res, nm, b->s);
 			break;
 		}
@@ -431,20 +415,6 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 
 /* ===== file mode (lora.md 8.6) ======================================== */
 
-/* PREFIX.SUF.{npy,f32,f64}, atomically. */
-static int save_matrix(const char *prefix, const char *suf, const double *v, size_t rows,
-                       size_t cols, int fmt, int f64)
-{
-	char path[4096], err[4200];
-	snprintf(path, sizeof path, "%s.%s.%s", prefix, suf,
-	         fmt == KX_FMT_F32 ? "f32" : fmt == KX_FMT_F64 ? "f64" : "npy");
-	if (kx_save_matrix(path, v, rows, cols, fmt, !f64, err, sizeof err) < 0) {
-		kx_error("%s", err);
-		return -1;
-	}
-	return 0;
-}
-
 static int file_mode(ctx_t *c, kx_common *com, const char *w0path, char **grads, int ngrads,
                      const char *prefix, int npy_f64)
 {
@@ -508,10 +478,13 @@ static int file_mode(ctx_t *c, kx_common *com, const char *w0path, char **grads,
 	size_t r = o->cfg.rank;
 	int fmt = com->out_fmt;
 	kx_progress("writing");
-	if (save_matrix(prefix, "A", u.A, o->blog ? u.n : r, o->blog ? r : u.n, fmt, npy_f64) < 0 ||
-	    save_matrix(prefix, "B", u.B, o->blog ? r : u.m, o->blog ? u.m : r, fmt, npy_f64) < 0 ||
-	    save_matrix(prefix, "w0", u.W, R, C, fmt, npy_f64) < 0)
+	const double *mats[3] = { u.A, u.B, u.W };
+	size_t shapes[3][2] = { { o->blog ? u.n : r, o->blog ? r : u.n }, { o->blog ? r : u.m, o->blog ? u.m : r },
+	                        { R, C } };
+	if (kx_lora_save_factors(prefix, fmt, npy_f64, mats, shapes, err, sizeof err) < 0) {
+		kx_error("%s", err);
 		return 1;
+	}
 	/* PREFIX.json last: its presence means the set is complete */
 	char path[4096], tmp[4200];
 	snprintf(path, sizeof path, "%s.json", prefix);

@@ -563,3 +563,33 @@ out:
 	kx_matstream_close(&ms);
 	return rc;
 }
+
+void kx_lora_check_json(kx_buf *b, const kx_out *o, const kx_lora_check *chk, int has_grad)
+{
+	b->len = 0;
+	kx_buf_puts(b, "{\"recon_max_abs\":");
+	kx_out_num(o, b, chk->recon_max_abs);
+	if (has_grad) {
+		kx_buf_puts(b, ",\"cos_step\":");
+		kx_out_num(o, b, chk->cos_step);
+		kx_buf_puts(b, ",\"cos_bound\":");
+		kx_out_num(o, b, chk->cos_bound);
+	}
+	kx_buf_putc(b, '}');
+}
+
+int kx_lora_save_factors(const char *prefix, int fmt, int npy_f64, const double *const mats[3],
+                         size_t shapes[3][2], char *err, size_t errsz)
+{
+	static const char *const suf[3] = { "A", "B", "w0" };
+	size_t plen = strlen(prefix) + 16;
+	char *path = kx_malloc(plen);
+	int rc = 0;
+	for (int i = 0; i < 3 && rc == 0; i++) {
+		snprintf(path, plen, "%s.%s.%s", prefix, suf[i],
+		         fmt == KX_FMT_F32 ? "f32" : fmt == KX_FMT_F64 ? "f64" : "npy");
+		rc = kx_save_matrix(path, mats[i], shapes[i][0], shapes[i][1], fmt, !npy_f64, err, errsz);
+	}
+	free(path);
+	return rc;
+}

@@ -122,4 +122,13 @@ int kx_lora_load_w0(const char *path, int fmt, long long rows, long long cols, k
 int kx_lora_add_grad_file(const char *path, int fmt, size_t R, size_t C, double *acc, double *tmp,
                           size_t *K, char *err, size_t errsz);
 
+/* --check's object {"recon_max_abs":..., "cos_step":..., "cos_bound":...} in
+ * o's number style (cos_* only with a gradient). */
+void kx_lora_check_json(kx_buf *b, const kx_out *o, const kx_lora_check *chk, int has_grad);
+/* File mode's set (lora.md 8.6): PREFIX.A, PREFIX.B, PREFIX.w0 (mats[0..2],
+ * shapes[i] = rows, cols) as .npy (<f4, or <f8 with npy_f64) or raw .f32/.f64
+ * when fmt is KX_FMT_F32/F64, each written atomically. */
+int kx_lora_save_factors(const char *prefix, int fmt, int npy_f64, const double *const mats[3],
+                         size_t shapes[3][2], char *err, size_t errsz);
+
 #endif
