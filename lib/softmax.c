@@ -333,7 +333,7 @@ int kx_softmax_row(const kx_softmax_cfg *c, const double *x, size_t n, long t,
 		if (o->lse)
 			*o->lse = nz.lse;
 		if (o->loss)            /* (lse_T over the kept set - x_t) / T */
-			*o->loss = nz.L - (xt - nz.M) / T;
+			*o->loss = t >= 0 ? nz.L - (xt - nz.M) / T : NAN;
 		break;
 	case KX_SM_TAYLOR: {
 		double S;
@@ -342,8 +342,8 @@ int kx_softmax_row(const kx_softmax_cfg *c, const double *x, size_t n, long t,
 			for (size_t i = 0; i < n; i++)
 				o->logp[i] = log(p[i]);
 		if (o->loss)
-			*o->loss = -log(p[t]);
-		if (o->grad) {
+			*o->loss = t >= 0 ? -log(p[t]) : NAN;
+		if (o->grad && t >= 0) {
 			/* g_j = [f_{K-1}(y_j)/S - d_jt f_{K-1}(y_t)/f_K(y_t)] / T */
 			for (size_t j = 0; j < n; j++)
 				o->grad[j] = f1[j] / T;
@@ -357,14 +357,15 @@ int kx_softmax_row(const kx_softmax_cfg *c, const double *x, size_t n, long t,
 			for (size_t i = 0; i < n; i++)
 				o->logp[i] = log(p[i]);
 		if (o->loss)
-			*o->loss = -log(p[t]);
+			*o->loss = t >= 0 ? -log(p[t]) : NAN;
 		return KX_ROW_OK;
 	}
 
 	if (o->grad) {                          /* (p - e_t) / T */
 		for (size_t j = 0; j < n; j++)
-			o->grad[j] = p[j] / T;
-		o->grad[t] -= 1 / T;
+			o->grad[j] = t >= 0 ? p[j] / T : NAN;
+		if (t >= 0)
+			o->grad[t] -= 1 / T;
 	}
 	int finite_T = T > 0 && !isinf(T);
 	if (o->jvp) {

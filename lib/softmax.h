@@ -46,7 +46,7 @@ enum { KX_ROW_OK = 0, KX_ROW_NAN = 1, KX_ROW_MASKED = 2 };
 size_t kx_softmax_work(size_t n);
 
 /* One row x (n) with target t (-1: none; required for loss, grad, margin).
- * work: kx_softmax_work(n) doubles.  Returns KX_ROW_OK, KX_ROW_NAN (a
+ * Without a target, loss and grad are NaN.  work: kx_softmax_work(n) doubles.  Returns KX_ROW_OK, KX_ROW_NAN (a
  * degenerate row: NaN outputs) or KX_ROW_MASKED (all -inf: NaN outputs, or
  * the --safe values when cfg->safe). */
 int kx_softmax_row(const kx_softmax_cfg *cfg, const double *x, size_t n, long t,

@@ -172,7 +172,9 @@ int main(void)
 	tap_ok(kind == KX_ROW_NAN && isnan(p[0]) && lse == INFINITY, "+inf: NaN row even with --safe, lse +inf");
 	double ties[3] = { 0.1, 0.1, 0.1 };
 	c.safe = 0;
+	o = (kx_softmax_out){ .p = p, .grad = grad };
 	run(&c, ties, 3, -1, &o);
+	tap_ok(isnan(grad[0]) && isnan(grad[2]), "no target: grad is NaN, nothing written out of bounds");
 	tap_ok(p[0] == p[1] && p[1] == p[2], "equal inputs give bitwise equal outputs");
 	/* margin: x_t -= m */
 	c = (kx_softmax_cfg){ .mode = KX_SM_PLAIN, .T = 0.05, .margin = 0.35 };
