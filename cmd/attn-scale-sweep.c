@@ -188,7 +188,7 @@ static int take_scores(store_t *st, const rd_opts *ro, const kx_mat *m, const ch
 		snprintf(err, errsz, "%zu scores, expected %lld (-n)", n, ro->n_check);
 		return -1;
 	}
-	/* Masked (-Infinity) scores get p = 0: their e_i = exp(-inf) = 0 adds exactly
+	/* Masked (-Infinity) scores get p = 0: their e_i = e^-inf = 0 adds exactly
 	 * nothing, so they are dropped and the sample keeps its unmasked keys. */
 	for (size_t r = 0; r < m->rows; r++) {
 		size_t live = 0;

@@ -14,8 +14,8 @@
 /* Shewchuk's grow-expansion as in CPython's math.fsum: after each add the
  * partials are non-overlapping and increasing in magnitude, and their real
  * sum is exactly the sum of everything added.  Needs round-to-nearest
- * double arithmetic without extended precision (x86-64 SSE2; no
- * -ffast-math). */
+ * double arithmetic without extended precision (x86-64 SSE2; the
+ * fast-math flags would break it). */
 
 static double *parts(kx_xcell *c) { return c->heap ? c->heap : c->inl; }
 static const double *cparts(const kx_xcell *c) { return c->heap ? c->heap : c->inl; }
