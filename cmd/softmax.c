@@ -138,18 +138,10 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 		const char *name = field_names[f];
 		double *vec = f == F_P ? c->p : f == F_LOGP ? c->logp : f == F_GRAD ? c->grad
 		            : f == F_JVP ? c->jvp : f == F_VJP ? c->vjp : NULL;
-		if (vec) {
-			if (x->batch)
-				kx_res_mat(res, name, vec, x->off, x->rows);
-			else
-				kx_res_vec(res, name, vec, x->n);
-		} else {
-			double *sc = f == F_LSE ? c->lse : c->loss;
-			if (x->batch)
-				kx_res_vec(res, name, sc, x->rows);
-			else
-				kx_res_num(res, name, sc[0]);
-		}
+		if (vec)
+			kx_res_entries(res, name, vec, x);
+		else
+			kx_res_rows(res, name, f == F_LSE ? c->lse : c->loss, x);
 	}
 	return KX_OK;
 }

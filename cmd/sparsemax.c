@@ -207,23 +207,12 @@ static int process(void *vc, kx_rec *in, kx_result *res, char *err, size_t errsz
 		const char *name = field_names[f];
 		double *vec = f == F_P ? c->p : f == F_GRAD ? c->grad : f == F_JVP ? c->jvp
 		            : f == F_VJP ? c->vjp : f == F_DALPHA ? c->dal : NULL;
-		if (vec) {
-			if (x->batch)
-				kx_res_mat(res, name, vec, x->off, x->rows);
-			else
-				kx_res_vec(res, name, vec, x->n);
-		} else if (f == F_SUPPORT) {
-			if (x->batch)
-				kx_res_ivec(res, name, c->support, x->rows);
-			else
-				kx_res_int(res, name, c->support[0]);
-		} else {
-			double *sc = f == F_TAU ? c->tau : c->loss;
-			if (x->batch)
-				kx_res_vec(res, name, sc, x->rows);
-			else
-				kx_res_num(res, name, sc[0]);
-		}
+		if (vec)
+			kx_res_entries(res, name, vec, x);
+		else if (f == F_SUPPORT)
+			kx_res_irows(res, name, c->support, x);
+		else
+			kx_res_rows(res, name, f == F_TAU ? c->tau : c->loss, x);
 	}
 	return KX_OK;
 }

@@ -273,6 +273,14 @@ kx_field *kx_res_matc(kx_result *r, const char *name, const double *d, size_t ro
 kx_field *kx_res_imat(kx_result *r, const char *name, const long long *v,
                       const size_t *off, size_t rows, size_t cols);
 
+/* Results of a record read as rows x (kx_mat): a per-entry field (one value
+ * per entry of x) is a vector for a vector record and one row per row for a
+ * batch; a per-row field (one value per row of x) is a number, or a list with
+ * one value per row.  Set r->per_row = x->batch for text output. */
+kx_field *kx_res_entries(kx_result *r, const char *name, const double *d, const kx_mat *x);
+kx_field *kx_res_rows(kx_result *r, const char *name, const double *d, const kx_mat *x);
+kx_field *kx_res_irows(kx_result *r, const char *name, const long long *v, const kx_mat *x);
+
 typedef struct kx_out {
 	FILE *f;             /* stdout or the -o file */
 	const char *path;    /* for messages */

@@ -76,6 +76,21 @@ kx_field *kx_res_imat(kx_result *r, const char *name, const long long *v, const 
 	return f;
 }
 
+kx_field *kx_res_entries(kx_result *r, const char *name, const double *d, const kx_mat *x)
+{
+	return x->batch ? kx_res_mat(r, name, d, x->off, x->rows) : kx_res_vec(r, name, d, x->n);
+}
+
+kx_field *kx_res_rows(kx_result *r, const char *name, const double *d, const kx_mat *x)
+{
+	return x->batch ? kx_res_vec(r, name, d, x->rows) : kx_res_num(r, name, d[0]);
+}
+
+kx_field *kx_res_irows(kx_result *r, const char *name, const long long *v, const kx_mat *x)
+{
+	return x->batch ? kx_res_ivec(r, name, v, x->rows) : kx_res_int(r, name, v[0]);
+}
+
 /* Row r of a MAT/IMAT field: [*b, *e). */
 static void row_range(const kx_field *f, size_t r, size_t *b, size_t *e)
 {
