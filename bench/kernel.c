@@ -2,12 +2,14 @@
  * bench/kernel.c — time the library's kernels on raw float32 rows, in ns per
  * row (best of 5 passes over the file), for bench/softmax.sh.
  *   build/bench/kernel softmax FILE.f32 N [logp]
+ *   build/bench/kernel sparsemax FILE.f64 N [ALPHA [sort]]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "softmax.h"
+#include "entmax.h"
 
 static double now(void)
 {
@@ -18,8 +20,9 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	if (argc < 4 || strcmp(argv[1], "softmax")) {
-		fprintf(stderr, "usage: kernel softmax FILE.f32 N [logp]\n");
+	int sm = argc >= 4 && !strcmp(argv[1], "softmax"), em = argc >= 4 && !strcmp(argv[1], "sparsemax");
+	if (!sm && !em) {
+		fprintf(stderr, "usage: kernel softmax FILE.f32 N [logp] | sparsemax FILE.f64 N [ALPHA [sort]]\n");
 		return 2;
 	}
 	size_t n = (size_t)atol(argv[3]);
@@ -27,22 +30,34 @@ int main(int argc, char **argv)
 	if (!f || !n)
 		return 1;
 	fseek(f, 0, SEEK_END);
-	size_t rows = (size_t)ftell(f) / (4 * n);
+	size_t w = sm ? 4 : 8, rows = (size_t)ftell(f) / (w * n);
 	rewind(f);
 	float *x32 = malloc(rows * n * 4);
-	double *x = malloc(rows * n * 8), *p = malloc(n * 8), *work = malloc(kx_softmax_work(n) * 8);
-	if (fread(x32, 4, rows * n, f) != rows * n)
+	double *x = malloc(rows * n * 8), *p = malloc(n * 8);
+	size_t nw = sm ? kx_softmax_work(n) : kx_entmax_work(n);
+	double *work = malloc(nw * 8);
+	if (sm) {
+		if (fread(x32, 4, rows * n, f) != rows * n)
+			return 1;
+		for (size_t i = 0; i < rows * n; i++)
+			x[i] = x32[i];
+	} else if (fread(x, 8, rows * n, f) != rows * n) {
 		return 1;
-	for (size_t i = 0; i < rows * n; i++)
-		x[i] = x32[i];
+	}
+	kx_entmax_cfg ec = { .alpha = argc > 4 ? atof(argv[4]) : 2, .T = 1, .r = 1,
+	                     .algo = argc > 5 ? KX_EM_SORT : KX_EM_AUTO, .fast = argc <= 5 };
+	kx_entmax_out eo = { .p = p };
 	kx_softmax_cfg c = { .mode = KX_SM_PLAIN, .T = 1 };
-	int logp = argc > 4 && !strcmp(argv[4], "logp");
+	int logp = sm && argc > 4 && !strcmp(argv[4], "logp");
 	kx_softmax_out o = { .p = logp ? NULL : p, .logp = logp ? p : NULL };
 	double best = 1e30, sink = 0;
 	for (int pass = 0; pass < 5; pass++) {
 		double t0 = now();
 		for (size_t r = 0; r < rows; r++) {
-			kx_softmax_row(&c, x + r * n, n, -1, &o, work);
+			if (sm)
+				kx_softmax_row(&c, x + r * n, n, -1, &o, work);
+			else
+				kx_entmax_row(&ec, x + r * n, n, -1, &eo, work);
 			sink += p[r % n];
 		}
 		double t = (now() - t0) / rows;

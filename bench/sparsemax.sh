@@ -119,3 +119,29 @@ print("Our times include process start and raw I/O; peers compute on arrays in m
       "over all cases: %.1e. Exact methods agree to 1e-15; 50 bisection steps of the same iteration agree "
       "to 1e-15; the converged search (safeguarded Newton) is the more accurate one." % max(r[4] for r in rows if r[4] is not None))
 PY
+
+# The alpha = 2 kernel alone on long rows (issue 3: 10^5 and 10^6 values), against
+# the sort-based numpy sparsemax the entmax package uses; build/bench/kernel times
+# kx_entmax_row (threshold and p) in one process.
+"${PYTHON:-/usr/bin/python3}" - "${KX_BUILD:-build}" <<'PY'
+import subprocess, sys, time
+import numpy as np
+def np_sparsemax(z):
+    zs = -np.sort(-z, axis=1); k = np.arange(1, z.shape[1] + 1)
+    cs = np.cumsum(zs, axis=1); K = (1 + k * zs > cs).sum(1)
+    tau = (cs[np.arange(z.shape[0]), K - 1] - 1) / K
+    return np.maximum(z - tau[:, None], 0)
+r = np.random.default_rng(0)
+print("| case (kernel alone, ms per row) | ours | numpy sort | numpy/ours |")
+print("|---|---|---|---|")
+for n, rows in ((100000, 20), (1000000, 4)):
+    x = r.standard_normal((rows, n)) * 3
+    x.tofile("bench/out/spm.f64")
+    t_np = min((lambda t0: (np_sparsemax(x), time.perf_counter() - t0)[1])(time.perf_counter()) for _ in range(3)) / rows
+    for label, extra in (("auto (Condat)", []), ("sort", ["sort"])):
+        out = subprocess.run([sys.argv[1] + "/bench/kernel", "sparsemax", "bench/out/spm.f64", str(n), "2"] + extra,
+                             capture_output=True, text=True).stdout
+        ours = float(out) / 1e9
+        print("| sparsemax, one row of %d, %s | %.2f | %.2f | %.1f |" % (n, label, ours * 1e3, t_np * 1e3, t_np / ours))
+print()
+PY
