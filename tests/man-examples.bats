@@ -23,3 +23,11 @@ check_page() {
 @test "man: lora-init(1) EXAMPLES run as written" { check_page lora-init; }
 @test "man: attn-scale-sweep(1) EXAMPLES run as written" { check_page attn-scale-sweep; }
 @test "man: sid-step(1) EXAMPLES run as written" { check_page sid-step; }
+
+@test "README: every console example runs from the repository root and prints what it shows" {
+	cd "$BATS_TEST_DIRNAME/.."
+	mkdir -p "$BATS_TEST_TMPDIR/rbin"
+	for p in "$KX_BIN"/*; do ln -sf "$p" "$BATS_TEST_TMPDIR/rbin/"; done
+	run "$PYTHON" "$BATS_TEST_DIRNAME/man_examples.py" README.md
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}

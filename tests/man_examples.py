@@ -42,6 +42,25 @@ def examples(text):
         elif lit and cmd is not None:
             out.append(unescape(line))
 
+def console_blocks(text):
+    """```console blocks of a markdown file: "$ command" lines and their output."""
+    cmd, out, inside = None, [], False
+    for line in text.splitlines():
+        if line.startswith("```console"):
+            inside = True
+            continue
+        if inside and line.startswith("```"):
+            if cmd is not None:
+                yield cmd, out
+            cmd, out, inside = None, [], False
+            continue
+        if inside and line.startswith("$ "):
+            if cmd is not None:
+                yield cmd, out
+            cmd, out = re.sub(r"\s+# .*$", "", line[2:]), []
+        elif inside and cmd is not None:
+            out.append(line)
+
 def close(a, b):
     if isinstance(b, list):
         return isinstance(a, list) and len(a) == len(b) and all(close(x, y) for x, y in zip(a, b))
@@ -58,7 +77,8 @@ def lines_json(s):
         return None
 
 fails = 0
-for cmd, want in examples(open(sys.argv[1]).read()):
+text = open(sys.argv[1]).read()
+for cmd, want in (console_blocks(text) if sys.argv[1].endswith(".md") else examples(text)):
     if SKIP.search(cmd):
         continue
     r = subprocess.run(["bash", "-c", "set -o pipefail; " + cmd], capture_output=True, text=True)
