@@ -73,6 +73,9 @@ static int next_file(kx_reader *r)
 			kx_die("%s:", path);
 		r->src = path;
 	}
+	/* 256 KiB reads instead of stdio's 4 KiB: a raw stream makes 64 times fewer
+	 * system calls (before any read on the stream, as setvbuf requires) */
+	setvbuf(r->f, NULL, _IOFBF, 1 << 18);
 	r->line = 0;
 	r->recno = 0;
 	return 1;
