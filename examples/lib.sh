@@ -18,15 +18,30 @@ REPORT=$OUT/report.md
 CLAIMS=$OUT/claims.tsv
 mkdir -p "$OUT"
 
+# Multi-line commands cannot sit in a table cell: the cell says "command N
+# below" and the command follows the table, whole, in a fenced block.
+PENDING=$OUT/pending.md
+_flush() { [ -s "$PENDING" ] && { printf '\n' >> "$REPORT"; cat "$PENDING" >> "$REPORT"; : > "$PENDING"; }; return 0; }
+_cmdref() {
+	n=$(( $(cat "$OUT/ncmd" 2>/dev/null || echo 0) + 1 ))
+	echo $n > "$OUT/ncmd"
+	printf '**Command %d** (%s):\n\n```sh\n%s\n```\n\n' "$n" "$1" "$2" >> "$PENDING"
+	printf 'command %d below' "$n"
+}
+
 post() {
+	_flush
 	printf '\n## %s\n\n%s\n\n| claim | command | expected | measured | |\n|---|---|---|---|---|\n' "$1" "$2" >> "$REPORT"
 	printf '\n== %s\n' "$1"
 	POST=$1
 }
 
-note() { printf '\n%s\n\n' "$1" >> "$REPORT"; }
+note() { _flush; printf '\n%s\n\n' "$1" >> "$REPORT"; }
 
+# A table cell: one line, pipes escaped; values longer than 300 characters are
+# shortened (commands never are: they must paste whole).
 _cell() { printf '%s' "$1" | tr '\n' ' ' | sed 's/|/\\|/g; s/ *$//' | cut -c1-300; }
+_cmdcell() { printf '%s' "$1" | tr '\n' ' ' | sed 's/|/\\|/g; s/ *$//'; }
 
 claim() {
 	text=$1 expected=$2 tol=$3 cmd=$4
@@ -64,7 +79,12 @@ except Exception:
 PY
 	fi
 	mark=$([ $ok = 1 ] && echo ok || echo FAILED)
-	printf '| %s | `%s` | %s | %s | %s |\n' "$(_cell "$text")" "$(_cell "$cmd")" "$(_cell "$expected")" \
+	case "$cmd" in
+	*"
+"*) shown=$(_cmdref "$text" "$cmd") ;;
+	*) shown="\`$(_cmdcell "$cmd")\`" ;;
+	esac
+	printf '| %s | %s | %s | %s | %s |\n' "$(_cell "$text")" "$shown" "$(_cell "$expected")" \
 		"$(_cell "$measured")" "$mark" >> "$REPORT"
 	printf '%s\t%s\t%s\n' "$mark" "$POST" "$text" >> "$CLAIMS"
 	printf '%-6s %s\n' "$mark" "$text"
@@ -73,8 +93,9 @@ PY
 
 figure() {
 	file=$1 caption=$2 cmd=$3
+	_flush
 	if bash -c "set -o pipefail; $cmd" > "$OUT/figure.log" 2>&1 && [ -s "$OUT/$file" ]; then
-		printf '\n![%s](%s)\n\n*%s* — made by `%s`\n\n' "$caption" "$file" "$caption" "$(_cell "$cmd")" >> "$REPORT"
+		printf '\n![%s](%s)\n\n*%s* — made by `%s`\n\n' "$caption" "$file" "$caption" "$(_cmdcell "$cmd")" >> "$REPORT"
 		printf 'figure %s\n' "$OUT/$file"
 	else
 		printf 'FAILED figure %s\n' "$file"; cat "$OUT/figure.log"
