@@ -109,7 +109,7 @@ deps-fuzz:
 # a definite leak makes the program exit 99, which fails the test.
 valgrind: all
 	@mkdir -p build/vg-bin
-	@for p in $(BUILT); do printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "%s" "$$@"\n' \
+	@for p in $(BUILT); do printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite "%s" "$$@"\n' \
 	    "$(CURDIR)/$(BIN)/$$p" > build/vg-bin/$$p; chmod +x build/vg-bin/$$p; done
 	@KX_VALGRIND=1 PYTHON=$(PYTHON) KX_BIN=$(CURDIR)/build/vg-bin KX_BUILD=$(CURDIR)/$(B) tests/run bats
 .PHONY: valgrind
