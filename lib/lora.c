@@ -176,24 +176,37 @@ static void shift_base(size_t m, size_t n, size_t r, double s, const double *W0,
 		w0_adj[i] = f32(w0_adj[i]);
 }
 
+/* The top singular triplets of A (m, n) for a method that needs `need` of them
+ * (lora-ga 2r, pissa r), by the --svd rule (7.5): *U (m, w), *S (w), *Vh (w, n)
+ * are allocated here and freed by the caller (also on failure); w = min(m, n)
+ * for the full SVD, q for the randomized one; *how says which ran. */
+static int top_svd(const kx_lora_cfg *cfg, size_t m, size_t n, const double *A, size_t need,
+                   kx_rng *g, double **U, double **S, double **Vh, size_t *w, int *how)
+{
+	size_t r = cfg->rank, k = m < n ? m : n;
+	*how = kx_lora_svd_choice(cfg->svd, m, n, r, cfg->oversample, need);
+	*w = k;
+	if (*how == KX_SVD_RANDOMIZED) {
+		*w = cfg->oversample > k / r ? k : cfg->oversample * r;
+		if (*w > k)
+			*w = k;
+	}
+	*U = malloc(m * *w * sizeof **U);
+	*S = malloc(*w * sizeof **S);
+	*Vh = malloc(*w * n * sizeof **Vh);
+	if (!*U || !*S || !*Vh)
+		return -1;
+	return *how == KX_SVD_RANDOMIZED ? kx_lora_rsvd(m, n, A, *w, cfg->niter, g, *U, *S, *Vh)
+	                                 : kx_lora_svd(m, n, A, *U, *S, *Vh);
+}
+
 static int lora_ga(const kx_lora_cfg *cfg, size_t m, size_t n, const double *G, kx_rng *g,
                    kx_lora_res *res)
 {
 	/* G (m, n) -> U (m, w), S (w), Vh (w, n), w = k (full) or q (randomized) */
-	size_t r = cfg->rank, k = m < n ? m : n;
-	int how = kx_lora_svd_choice(cfg->svd, m, n, r, cfg->oversample, 2 * r);
-	size_t w = k;
-	if (how == KX_SVD_RANDOMIZED) {
-		w = cfg->oversample > k / r ? k : cfg->oversample * r;
-		if (w > k)
-			w = k;
-	}
-	double *U = malloc(m * w * sizeof *U), *S = malloc(w * sizeof *S), *Vh = malloc(w * n * sizeof *Vh);
-	int info = -1;
-	if (!U || !S || !Vh)
-		goto out;
-	info = how == KX_SVD_RANDOMIZED ? kx_lora_rsvd(m, n, G, w, cfg->niter, g, U, S, Vh)
-	                                : kx_lora_svd(m, n, G, U, S, Vh);
+	size_t r = cfg->rank, w;
+	double *U, *S, *Vh;
+	int how, info = top_svd(cfg, m, n, G, 2 * r, g, &U, &S, &Vh, &w, &how);
 	if (info)
 		goto out;
 	res->svd_used = how;
@@ -227,20 +240,9 @@ static int pissa(const kx_lora_cfg *cfg, size_t m, size_t n, const double *W0, k
                  kx_lora_res *res)
 {
 	/* W0 = U S Vh; A = sqrt(S_r/s) Vh_r, B = U_r sqrt(S_r/s), so s B A = U_r S_r Vh_r */
-	size_t r = cfg->rank, k = m < n ? m : n;
-	int how = kx_lora_svd_choice(cfg->svd, m, n, r, cfg->oversample, r);
-	size_t w = k;
-	if (how == KX_SVD_RANDOMIZED) {
-		w = cfg->oversample > k / r ? k : cfg->oversample * r;
-		if (w > k)
-			w = k;
-	}
-	double *U = malloc(m * w * sizeof *U), *S = malloc(w * sizeof *S), *Vh = malloc(w * n * sizeof *Vh);
-	int info = -1;
-	if (!U || !S || !Vh)
-		goto out;
-	info = how == KX_SVD_RANDOMIZED ? kx_lora_rsvd(m, n, W0, w, cfg->niter, g, U, S, Vh)
-	                                : kx_lora_svd(m, n, W0, U, S, Vh);
+	size_t r = cfg->rank, w;
+	double *U, *S, *Vh;
+	int how, info = top_svd(cfg, m, n, W0, r, g, &U, &S, &Vh, &w, &how);
 	if (info)
 		goto out;
 	res->svd_used = how;
