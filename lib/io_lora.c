@@ -458,33 +458,7 @@ int kx_save_matrix(const char *path, const double *v, size_t rows, size_t cols, 
 		size_t shape[2] = { rows, cols };
 		return kx_npy_save(path, v, 2, shape, npy_f32, err, errsz);   /* atomic itself */
 	}
-	size_t plen = strlen(path) + 32;
-	char *tmp = kx_malloc(plen);
-	snprintf(tmp, plen, "%s.tmp%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		errf(err, errsz, "%s: cannot create: %s", path, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	int bad = 0;
-	for (size_t i = 0; i < rows * cols && !bad; i++) {
-		if (fmt == KX_FMT_F32) {
-			float x = (float)v[i];           /* one rounding from double */
-			bad = fwrite(&x, 4, 1, f) != 1;
-		} else {
-			bad = fwrite(&v[i], 8, 1, f) != 1;
-		}
-	}
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path)) {
-		errf(err, errsz, "%s: write error: %s", path, strerror(errno));
-		remove(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
+	return kx_raw_save(path, v, rows * cols, fmt == KX_FMT_F32, err, errsz);   /* rounds once */
 }
 
 /* ===== matrix files (lora.md 8.6) ===================================== */

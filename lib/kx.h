@@ -346,6 +346,9 @@ int kx_load_array(const char *path, int fmt, size_t dim, kx_array *a, char *err,
 int kx_npy_save(const char *path, const double *v, int ndim, const size_t *shape, int f32,
                 char *err, size_t errsz);
 
+/* The same for raw little-endian values (n of them, f32 or f64), atomically. */
+int kx_raw_save(const char *path, const double *v, size_t n, int f32, char *err, size_t errsz);
+
 /* A streaming .npy writer for a (rows, cols) array whose rows arrive one by
  * one; the shape is patched in at close (the file must be seekable). */
 typedef struct kx_npy_writer {

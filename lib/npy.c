@@ -158,13 +158,12 @@ static int write_values(FILE *f, const double *v, size_t n, int f32)
 	return 0;
 }
 
-int kx_npy_save(const char *path, const double *v, int ndim, const size_t *shape, int f32,
-                char *err, size_t errsz)
+/* Write the values (and the .npy header when ndim > 0) under a temporary
+ * name in the same directory, then rename: a reader never sees half a file. */
+static int save_atomic(const char *path, const double *v, size_t n, int ndim, const size_t *shape,
+                       int f32, char *err, size_t errsz)
 {
-	size_t n = 1;
-	for (int i = 0; i < ndim; i++)
-		n *= shape[i];
-	size_t plen = strlen(path) + 16;
+	size_t plen = strlen(path) + 32;
 	char *tmp = kx_malloc(plen);
 	snprintf(tmp, plen, "%s.tmp%ld", path, (long)getpid());
 	FILE *f = fopen(tmp, "wb");
@@ -173,7 +172,7 @@ int kx_npy_save(const char *path, const double *v, int ndim, const size_t *shape
 		free(tmp);
 		return -1;
 	}
-	int bad = write_header(f, ndim, shape, f32, NULL) || write_values(f, v, n, f32);
+	int bad = (ndim > 0 && write_header(f, ndim, shape, f32, NULL)) || write_values(f, v, n, f32);
 	bad |= fclose(f) != 0;
 	if (bad || rename(tmp, path)) {
 		errf(err, errsz, "%s: write error: %s", path, strerror(errno));
@@ -183,6 +182,20 @@ int kx_npy_save(const char *path, const double *v, int ndim, const size_t *shape
 	}
 	free(tmp);
 	return 0;
+}
+
+int kx_npy_save(const char *path, const double *v, int ndim, const size_t *shape, int f32,
+                char *err, size_t errsz)
+{
+	size_t n = 1;
+	for (int i = 0; i < ndim; i++)
+		n *= shape[i];
+	return save_atomic(path, v, n, ndim, shape, f32, err, errsz);
+}
+
+int kx_raw_save(const char *path, const double *v, size_t n, int f32, char *err, size_t errsz)
+{
+	return save_atomic(path, v, n, 0, NULL, f32, err, errsz);
 }
 
 int kx_npy_writer_open(kx_npy_writer *w, const char *path, size_t cols, int f32,
