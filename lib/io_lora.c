@@ -186,22 +186,7 @@ size_t kx_json_split(const char *s, size_t len, const char **el, size_t *ellen, 
 		if (p >= end || *p == ']')
 			break;
 		const char *b = p;
-		int depth = 0;
-		for (; p < end; p++) {
-			if (*p == '"') {             /* skip a string, escapes included */
-				for (p++; p < end && *p != '"'; p++)
-					if (*p == '\\')
-						p++;
-			} else if (*p == '[' || *p == '{') {
-				depth++;
-			} else if (*p == ']' || *p == '}') {
-				if (depth == 0)
-					break;
-				depth--;
-			} else if (*p == ',' && depth == 0) {
-				break;
-			}
-		}
+		p = kx_json_skip(p, end);
 		if (n < max) {
 			el[n] = b;
 			ellen[n] = (size_t)(p - b);

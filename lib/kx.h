@@ -224,6 +224,9 @@ int kx_rec_mat(const kx_rec *rec, const char *key, int allow_batch, kx_mat *m,
 /* An integral number (1 and 1.0 alike; not "1", not true). */
 int kx_rec_int(const kx_rec *rec, const char *key, long long *v, char *err, size_t errsz);
 int kx_rec_num(const kx_rec *rec, const char *key, double *v, char *err, size_t errsz);
+/* One JSON value of already validated text at p (no leading blanks): returns
+ * the character after it (strings, nested arrays and objects skipped whole). */
+const char *kx_json_skip(const char *p, const char *end);
 /* Describe a JSON value for messages: "a string", "an object", "true", ... */
 const char *kx_json_kind(const struct cJSON *v);
 

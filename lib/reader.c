@@ -203,7 +203,7 @@ static const char *skip_ws(const char *p, const char *end)
 }
 
 /* Skip one JSON value of already validated text. */
-static const char *skip_value(const char *p, const char *end)
+const char *kx_json_skip(const char *p, const char *end)
 {
 	if (*p == '"') {
 		for (p++; p < end && *p != '"'; p++)
@@ -244,12 +244,12 @@ static void object_spans(kx_rec *rec)
 		if (p >= end || *p != '"')
 			break;
 		const char *k = p;
-		p = skip_value(p, end);
+		p = kx_json_skip(p, end);
 		size_t klen = (size_t)(p - k);
 		p = skip_ws(p, end) + 1;  /* past ':' */
 		p = skip_ws(p, end);
 		const char *v = p;
-		p = skip_value(p, end);
+		p = kx_json_skip(p, end);
 		if (rec->nfields == rec->fcap) {
 			rec->fcap = rec->fcap ? 2 * rec->fcap : 16;
 			rec->fields = kx_realloc(rec->fields, rec->fcap * sizeof *rec->fields);
