@@ -214,15 +214,15 @@ int kx_entmax_row(const kx_entmax_cfg *c, const double *x, size_t n, long t,
 	 * when the caller wants no p. */
 	double *z = work, *zl = work + n, *zc = work + 2 * n, *zcl = work + 3 * n;
 	double *buf = work + 4 * n, *p = o->p ? o->p : work + 5 * n;
-	int has_nan = 0, has_pinf = 0, all_minf = 1;
+	/* one branch-free pass: the max (NaN never wins) and a NaN flag; +inf and
+	 * "all -inf" follow from the max */
+	int has_nan = 0;
 	double M = -INFINITY;
 	for (size_t i = 0; i < n; i++) {
-		has_nan |= isnan(x[i]);
-		has_pinf |= x[i] == INFINITY;
-		all_minf &= x[i] == -INFINITY;
-		if (x[i] > M)
-			M = x[i];
+		M = x[i] > M ? x[i] : M;
+		has_nan |= x[i] != x[i];
 	}
+	int has_pinf = M == INFINITY, all_minf = M == -INFINITY && !has_nan;
 	if (all_minf)
 		return special_row(c, n, t, o, KX_ROW_MASKED);
 	if (has_nan || has_pinf)
@@ -242,12 +242,22 @@ int kx_entmax_row(const kx_entmax_cfg *c, const double *x, size_t n, long t,
 	int bisect = c->algo == KX_EM_BISECT || !(exact2 || exact15);
 	int low = bisect && e >= 1 && c->iters <= 0;    /* only that search uses zl */
 	size_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		z[i] = e * ((x[i] - M) / T);
-		zl[i] = low && z[i] > -INFINITY ? low_part(x[i], M, T, e, z[i]) : 0;
-		if (z[i] > -INFINITY) {
-			zcl[m] = zl[i];
-			zc[m++] = z[i];
+	if (e == 1 && T == 1 && !low) {
+		/* sparsemax at T = 1: multiplying and dividing by 1 are exact, so
+		 * z = x - M is the same number, without the two operations */
+		for (size_t i = 0; i < n; i++) {
+			z[i] = x[i] - M;
+			if (z[i] > -INFINITY)
+				zc[m++] = z[i];
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			z[i] = e * ((x[i] - M) / T);
+			zl[i] = low && z[i] > -INFINITY ? low_part(x[i], M, T, e, z[i]) : 0;
+			if (z[i] > -INFINITY) {
+				zcl[m] = zl[i];
+				zc[m++] = z[i];
+			}
 		}
 	}
 	double tau;
