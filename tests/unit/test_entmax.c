@@ -457,8 +457,52 @@ static void test_dalpha(void)
 	tap_ok(da[0] == 0 && da[1] == 0, "dalpha = 0 at T = 0");
 }
 
+/* ===== thousands of rows: sum, sign and KKT (issue 3) ===================== */
+
+/* 6000 rows of 2..64 entries, half of them tie-heavy (values on a coarse
+ * grid), for alpha = 2 (radius 1 and 0.3) and alpha = 1.5: sum p = r within
+ * 1e-14, p >= 0, and with tau the KKT conditions of the projection:
+ * (a-1) x_i - p_i^(a-1) = tau on the support, (a-1) x_j <= tau off it. */
+static void test_many_rows(void)
+{
+	static const struct { double alpha, r; } cases[] = { { 2, 1 }, { 2, 0.3 }, { 1.5, 1 } };
+	unsigned long long s = 88172645463325252ULL;
+	double wsum = 0, wkkt = 0;
+	int neg = 0, off = 0;
+	for (int c = 0; c < 3; c++)
+		for (int trial = 0; trial < 2000; trial++) {
+			double x[NMAX], p[NMAX], tau;
+			s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+			size_t n = 2 + s % (NMAX - 1);
+			int ties = trial % 2;
+			for (size_t i = 0; i < n; i++) {
+				s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+				double u = (double)(s >> 11) * 0x1.0p-53;
+				x[i] = ties ? floor(u * 6) * 0.25 : (u - 0.5) * 8;
+			}
+			kx_entmax_cfg cfg = { .alpha = cases[c].alpha, .T = 1, .r = cases[c].r, .algo = KX_EM_AUTO };
+			kx_entmax_out o = { .p = p, .tau = &tau };
+			kx_entmax_row(&cfg, x, n, -1, &o, work);
+			double e = cases[c].alpha - 1, sum = 0;
+			for (size_t i = 0; i < n; i++) {
+				sum += p[i];
+				neg |= p[i] < 0;
+				if (p[i] > 0)
+					wkkt = fmax(wkkt, fabs(e * x[i] - pow(p[i], e) - tau));
+				else
+					off |= e * x[i] > tau + 1e-13;
+			}
+			wsum = fmax(wsum, fabs(sum - cases[c].r));
+		}
+	tap_near(wsum, 0, 0, 1e-14, "6000 random and tie-heavy rows: sum p = r within 1e-14");
+	tap_ok(!neg, "6000 rows: every p >= 0");
+	tap_near(wkkt, 0, 0, 1e-13, "6000 rows: (a-1) x_i - p_i^(a-1) = tau on the support");
+	tap_ok(!off, "6000 rows: (a-1) x_j <= tau off the support");
+}
+
 int main(void)
 {
+	test_many_rows();
 	test_dalpha();
 	test_brute_force();
 	test_condat();
