@@ -508,3 +508,13 @@ EOF2
 	close "${lines[0]}" '[0,0.1692810861169262,0.8307189138830738]' 1e-15
 	assert_line --index 1 141
 }
+
+@test "sparsemax: -a 1 equals softmax on 300 random vectors to 1e-15 (issue 3)" {
+	py 'r = np.random.default_rng(5)
+for i in range(300): print(json.dumps((r.standard_normal(1 + i % 40) * (1 + i % 7)).tolist()))' > "$BATS_TEST_TMPDIR/x.jsonl"
+	sparsemax -a 1 < "$BATS_TEST_TMPDIR/x.jsonl" > "$BATS_TEST_TMPDIR/a"
+	softmax < "$BATS_TEST_TMPDIR/x.jsonl" > "$BATS_TEST_TMPDIR/b"
+	run py 'a = [json.loads(l) for l in open(sys.argv[1])]; b = [json.loads(l) for l in open(sys.argv[2])]
+print(len(a), max(abs(x - y) for u, v in zip(a, b) for x, y in zip(u, v)) <= 1e-15)' "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b"
+	assert_output '300 True'
+}
