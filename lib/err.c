@@ -11,10 +11,17 @@ const char *kx_prog = "kexue";
 int kx_quiet;
 static int progress_shown;
 
+void openblas_set_num_threads(int n);   /* OpenBLAS's own API (cblas.h) */
+
 void kx_init(const char *prog)
 {
 	const char *slash = strrchr(prog, '/');
 	kx_prog = slash ? slash + 1 : prog;
+	/* One BLAS thread unless the user asks for more: a filter scales out by
+	 * processes (GNU parallel), and a thread pool fighting other processes
+	 * made small jobs several times slower (measured on hippo-discretize). */
+	if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("OMP_NUM_THREADS"))
+		openblas_set_num_threads(1);
 }
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
