@@ -1,6 +1,7 @@
 /* rng.c — xoshiro256** seeded by splitmix64 (conventions.md section 5). */
 #include <math.h>
 #include "rng.h"
+#include "vmath.h"
 
 #define GOLDEN 0x9E3779B97F4A7C15ULL
 
@@ -47,19 +48,61 @@ double kx_rng_uniform(kx_rng *g)
 	return (double)(kx_rng_next(g) >> 11) * 0x1.0p-53;
 }
 
+/* One Box-Muller pair from two raw outputs a (for u1) and b (for u2): the
+ * spec's formulas with the toolbox's own log and sincos (vmath.h), so that
+ * the scalar and the block generator give the same bits everywhere. */
+static inline void box_muller(uint64_t a, uint64_t b, double *first, double *second)
+{
+	double u1 = 1.0 - kx_u53_to_double(a >> 11) * 0x1.0p-53;   /* in (0, 1]: log is finite */
+	double u2 = kx_u53_to_double(b >> 11) * 0x1.0p-53;
+	double r = sqrt(-2.0 * kx_log_pos(u1));
+	double th = 6.283185307179586 * u2;            /* 2.0*M_PI times u2, one rounding */
+	double s, c;
+	kx_sincos_2pi(th, &s, &c);
+	*first = r * c;
+	*second = r * s;
+}
+
 double kx_rng_normal(kx_rng *g)
 {
 	if (g->has_cached) {
 		g->has_cached = 0;
 		return g->cached;
 	}
-	double u1 = 1.0 - kx_rng_uniform(g);           /* in (0, 1]: log is finite */
-	double u2 = kx_rng_uniform(g);
-	double r = sqrt(-2.0 * log(u1));
-	double th = 6.283185307179586 * u2;            /* 2.0*M_PI times u2, one rounding */
-	g->cached = r * sin(th);
+	uint64_t a = kx_rng_next(g);
+	uint64_t b = kx_rng_next(g);
+	double first;
+	box_muller(a, b, &first, &g->cached);
 	g->has_cached = 1;
-	return r * cos(th);
+	return first;
+}
+
+/* out[2p], out[2p+1] = the pair of raw[2p], raw[2p+1], p < np: vectorised. */
+KX_CLONES3
+static void pairs(const uint64_t *restrict raw, double *restrict out, size_t np)
+{
+	for (size_t p = 0; p < np; p++)
+		box_muller(raw[2 * p], raw[2 * p + 1], &out[2 * p], &out[2 * p + 1]);
+}
+
+void kx_rng_normals(kx_rng *g, double *out, size_t n)
+{
+	enum { CHUNK = 512 };                          /* pairs per batch */
+	uint64_t raw[2 * CHUNK];
+	size_t i = 0;
+	if (n > 0 && g->has_cached) {
+		out[i++] = g->cached;
+		g->has_cached = 0;
+	}
+	while (n - i >= 2) {
+		size_t np = (n - i) / 2 < CHUNK ? (n - i) / 2 : CHUNK;
+		for (size_t p = 0; p < 2 * np; p++)
+			raw[p] = kx_rng_next(g);
+		pairs(raw, out + i, np);
+		i += 2 * np;
+	}
+	if (i < n)
+		out[i] = kx_rng_normal(g);             /* the second value stays cached */
 }
 
 /* The 128-bit product x * n as (hi, lo), in ISO C. */

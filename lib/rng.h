@@ -6,6 +6,7 @@
 #ifndef KX_RNG_H
 #define KX_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct kx_rng {
@@ -27,6 +28,11 @@ double kx_rng_uniform(kx_rng *g);
 /* Box-Muller: u1 = 1 - uniform(), u2 = uniform(), r = sqrt(-2 log u1);
  * r cos(2 pi u2), then the cached r sin(2 pi u2). */
 double kx_rng_normal(kx_rng *g);
+/* out: (n,) the next n values of kx_rng_normal, bit for bit, and the same
+ * state afterwards (cached second value included); vectorised in batches.
+ * log and sincos are the toolbox's own (vmath.h, below 1 ulp), identical on
+ * every machine. */
+void kx_rng_normals(kx_rng *g, double *out, size_t n);
 /* Uniform integer in [0, n), n >= 1: Lemire's multiply-and-reject. */
 uint64_t kx_rng_below(kx_rng *g, uint64_t n);
 

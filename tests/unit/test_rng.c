@@ -1,8 +1,37 @@
 /* test_rng.c — the generator's known answers (conventions.md 5; lora.md 7.1;
  * attn-scale.md 4.4), pinned so a change can never pass unnoticed. */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "rng.h"
+#include "vmath.h"
 #include "tap.h"
+
+/* |got - want| in units of the last place of want (long double reference). */
+static double ulps(double got, long double want)
+{
+	double w = fabs((double)want);
+	double u = nextafter(w, INFINITY) - w;
+	return (double)fabsl((long double)got - want) / u;
+}
+
+/* The same loop over vmath.h compiled for three instruction sets: gcc
+ * vectorises it with SSE2, AVX2 and AVX-512; the bits must not differ. */
+#define VM_LOOP(name, attr) \
+	attr static void name(const double *x, const double *th, double *l, double *s, double *c, size_t n) \
+	{ \
+		for (size_t i = 0; i < n; i++) { \
+			l[i] = kx_log_pos(x[i]); \
+			kx_sincos_2pi(th[i], &s[i], &c[i]); \
+		} \
+	}
+VM_LOOP(vm_base, )
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+VM_LOOP(vm_avx2, __attribute__((target("avx2"))))
+VM_LOOP(vm_avx512, __attribute__((target("avx512f"))))
+#define VM_CLONES 1
+#endif
 
 static const struct {
 	uint64_t seed;
@@ -79,6 +108,105 @@ int main(void)
 	kx_rng_normal(&a);
 	kx_rng_uniform(&a);
 	tap_near(kx_rng_normal(&a), -1.3559302271143727, 1e-15, 1e-16, "a uniform draw leaves the cached normal alone");
+	/* vmath.h: log below 1 ulp on 1 - u, sincos below 1 ulp on 2 pi u, u
+	 * uniform (10^6 each), and near the multiples of pi/2 where the
+	 * reduction cancels; the three instruction sets agree bit for bit. */
+	{
+		enum { N = 1000000 };
+		double *x = malloc(N * sizeof *x), *th = malloc(N * sizeof *th);
+		double *out = malloc(6 * (size_t)N * sizeof *out);
+		kx_rng_seed(&a, 11, 0);
+		for (int i = 0; i < N; i++) {
+			x[i] = 1.0 - kx_rng_uniform(&a);
+			th[i] = 6.283185307179586 * kx_rng_uniform(&a);
+		}
+		x[0] = 0x1p-53;
+		x[1] = 1;
+		x[2] = 0.5;
+		x[3] = 1 - 0x1p-53;
+		for (int k = 1; k <= 4; k++)            /* around k pi/2 */
+			for (int j = 0; j < 40; j++) {
+				double y = k * 1.5707963267948966;
+				for (int m = 0; m < j / 2; m++)
+					y = nextafter(y, j % 2 ? 10.0 : 0.0);
+				th[(k - 1) * 40 + j] = y;
+			}
+		th[200] = 0;
+		double *l = out, *s = out + N, *c = out + 2 * (size_t)N;
+		vm_base(x, th, l, s, c, N);
+		double el = 0, es = 0, ec = 0;
+		for (int i = 0; i < N; i++) {
+			double e = x[i] == 1 ? (l[i] == 0 ? 0 : 9) : ulps(l[i], logl(x[i]));
+			el = e > el ? e : el;
+			e = ulps(s[i], sinl(th[i]));
+			es = th[i] == 0 ? (s[i] == 0 ? es : 9) : e > es ? e : es;
+			e = ulps(c[i], cosl(th[i]));
+			ec = e > ec ? e : ec;
+		}
+		snprintf(what, sizeof what, "kx_log_pos below 1 ulp on 10^6 points (max %.3f)", el);
+		tap_ok(el < 1, what);
+		snprintf(what, sizeof what, "kx_sincos_2pi below 1 ulp (max sin %.3f, cos %.3f)", es, ec);
+		tap_ok(es < 1 && ec < 1, what);
+#ifdef VM_CLONES
+		double *l2 = out + 3 * (size_t)N, *s2 = out + 4 * (size_t)N, *c2 = out + 5 * (size_t)N;
+		__builtin_cpu_init();
+		if (__builtin_cpu_supports("avx2")) {
+			vm_avx2(x, th, l2, s2, c2, N);
+			tap_ok(!memcmp(l, l2, 3 * (size_t)N * sizeof *l), "log and sincos: AVX2 code = baseline, bit for bit");
+		} else {
+			tap_ok(1, "# SKIP no AVX2");
+		}
+		if (__builtin_cpu_supports("avx512f")) {
+			vm_avx512(x, th, l2, s2, c2, N);
+			tap_ok(!memcmp(l, l2, 3 * (size_t)N * sizeof *l), "log and sincos: AVX-512 code = baseline, bit for bit");
+		} else {
+			tap_ok(1, "# SKIP no AVX-512 (or valgrind)");
+		}
+#endif
+		free(x);
+		free(th);
+		free(out);
+	}
+	/* the block generator = the scalar one, value for value and in its final
+	 * state, whatever the block sizes and wherever the cached value falls */
+	{
+		enum { N = 200003 };
+		double *u = malloc(N * sizeof *u), *v = malloc(N * sizeof *v);
+		for (uint64_t seed = 0; seed < 3; seed++) {
+			kx_rng_seed(&a, seed, 0);
+			kx_rng_seed(&b, seed, 0);
+			for (int i = 0; i < N; i++)
+				u[i] = kx_rng_normal(&a);
+			size_t i = 0, k = 1;
+			while (i < N) {
+				size_t m = (k * 7919 + seed) % 1500;   /* 0, odd and even sizes, >1024 pairs */
+				if (m > N - i)
+					m = N - i;
+				kx_rng_normals(&b, v + i, m);
+				i += m;
+				k++;
+			}
+			int same = !memcmp(u, v, N * sizeof *u) && !memcmp(a.s, b.s, sizeof a.s)
+			           && a.has_cached == b.has_cached && (!a.has_cached || a.cached == b.cached);
+			snprintf(what, sizeof what, "seed %llu: kx_rng_normals = %d kx_rng_normal draws, bit for bit, same state",
+			         (unsigned long long)seed, N);
+			tap_ok(same, what);
+		}
+		/* mixed with uniform draws between the blocks */
+		kx_rng_seed(&a, 5, 0);
+		kx_rng_seed(&b, 5, 0);
+		int same = 1;
+		for (int r = 0; r < 100; r++) {
+			size_t m = (size_t)(r * 37) % 11;
+			kx_rng_normals(&b, v, m);
+			for (size_t j = 0; j < m; j++)
+				same &= kx_rng_normal(&a) == v[j];
+			same &= kx_rng_uniform(&a) == kx_rng_uniform(&b);
+		}
+		tap_ok(same, "kx_rng_normals between uniform draws: the cached value is shared as by kx_rng_normal");
+		free(u);
+		free(v);
+	}
 	/* Lemire: below(n) in range, and uniform enough over 6 bins */
 	kx_rng_seed(&a, 3, 0);
 	long cnt[6] = { 0 };
