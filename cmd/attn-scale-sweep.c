@@ -527,7 +527,10 @@ int main(int argc, char **argv)
 			kx_attn_sample(&g, dist, d, n, st.work, st.s + (size_t)t * n);
 		}
 		kx_attn_to_gaps(st.s, NULL, (size_t)T, n);
-		S = (kx_attn_samples){ st.s, NULL, (size_t)T, n - 1, 1 };
+		double *iw = kx_malloc((KX_ATTN_LANES * (n - 1) + 1) * sizeof *iw);
+		kx_attn_interleave(st.s, (size_t)T, n - 1, iw);
+		free(iw);
+		S = (kx_attn_samples){ st.s, NULL, (size_t)T, n - 1, 2 };   /* interleaved gaps */
 	}
 
 	/* What is known about the samples: n, d, the kind of approximation. */

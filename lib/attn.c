@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "attn.h"
+#include "vexp.h"
+#include "vmath.h"
 
 /* ===== the objective of one sample (4.2) ============================== */
 
@@ -26,7 +28,7 @@ double kx_attn_objective(const double *s, size_t n, double alpha)
 	for (size_t i = 0; i < n; i++) {
 		if (i == j)
 			continue;
-		double e = exp(alpha * (s[i] - sj));
+		double e = kx_exp_neg(alpha * (s[i] - sj));
 		r += e;
 		r2 += e * e;
 	}
@@ -41,7 +43,7 @@ double kx_attn_objective_gaps(const double *g, size_t m, double alpha)
 		return 0;
 	double r = 0, r2 = 0;
 	for (size_t i = 0; i < m; i++) {
-		double e = exp(alpha * g[i]);
+		double e = kx_exp_neg(alpha * g[i]);
 		r += e;
 		r2 += e * e;
 	}
@@ -72,6 +74,65 @@ void kx_attn_to_gaps(double *s, size_t *off, size_t T, size_t n)
 		off[T] = w;
 }
 
+void kx_attn_interleave(double *s, size_t T, size_t m, double *work)
+{
+	/* work: (8m,) one block in the plain layout, copied out, then written back
+	 * side by side. */
+	for (size_t b = 0; b < T; b += KX_ATTN_LANES) {
+		size_t L = T - b < KX_ATTN_LANES ? T - b : KX_ATTN_LANES;
+		double *blk = s + b * m;
+		memcpy(work, blk, L * m * sizeof *work);
+		for (size_t l = 0; l < L; l++)
+			for (size_t i = 0; i < m; i++)
+				blk[i * L + l] = work[l * m + i];
+	}
+}
+
+/* The objectives of 8 interleaved samples g: (m, 8) at alpha > 0: the sums
+ * of kx_attn_objective_gaps, lane by lane in the same order. */
+KX_CLONES3
+static void objective_lanes(const double *restrict g, size_t m, double alpha, double *restrict out)
+{
+	double r[KX_ATTN_LANES] = { 0 }, r2[KX_ATTN_LANES] = { 0 };
+	for (size_t i = 0; i < m; i++)
+		for (size_t l = 0; l < KX_ATTN_LANES; l++) {
+			double e = kx_exp_neg(alpha * g[i * KX_ATTN_LANES + l]);
+			r[l] += e;
+			r2[l] += e * e;
+		}
+	for (size_t l = 0; l < KX_ATTN_LANES; l++)
+		out[l] = alpha * (2 * r[l] + r[l] * r[l] - r2[l]) / ((1 + r[l]) * (1 + r[l]));
+}
+
+/* The objective of lane l of a block of L interleaved samples: (m, L). */
+static double objective_strided(const double *g, size_t m, size_t L, size_t l, double alpha)
+{
+	double r = 0, r2 = 0;
+	for (size_t i = 0; i < m; i++) {
+		double e = kx_exp_neg(alpha * g[i * L + l]);
+		r += e;
+		r2 += e * e;
+	}
+	return alpha * (2 * r + r * r - r2) / ((1 + r) * (1 + r));
+}
+
+static void eval_lanes(const kx_attn_samples *S, double alpha, double *work)
+{
+	size_t T = S->T, m = S->n;
+	for (size_t b = 0; b < T; b += KX_ATTN_LANES) {
+		size_t L = T - b < KX_ATTN_LANES ? T - b : KX_ATTN_LANES;
+		const double *blk = S->s + b * m;
+		if (alpha == 0 || m == 0)
+			for (size_t l = 0; l < L; l++)
+				work[b + l] = 0;
+		else if (L == KX_ATTN_LANES)
+			objective_lanes(blk, m, alpha, work + b);
+		else
+			for (size_t l = 0; l < L; l++)
+				work[b + l] = objective_strided(blk, m, L, l, alpha);
+	}
+}
+
 /* ===== statistics over samples (4.3) ================================== */
 
 static int cmp_double(const void *a, const void *b)
@@ -86,10 +147,15 @@ void kx_attn_eval(const kx_attn_samples *S, double alpha, int want_median, doubl
 	/* work: (T,) the per-sample objectives. */
 	size_t T = S->T;
 	double sum = 0;
+	if (S->gaps == 2)
+		eval_lanes(S, alpha, work);
 	for (size_t t = 0; t < T; t++) {
-		const double *s_t = S->off ? S->s + S->off[t] : S->s + t * S->n;
-		size_t n_t = S->off ? S->off[t + 1] - S->off[t] : S->n;
-		work[t] = S->gaps ? kx_attn_objective_gaps(s_t, n_t, alpha) : kx_attn_objective(s_t, n_t, alpha);
+		if (S->gaps != 2) {
+			const double *s_t = S->off ? S->s + S->off[t] : S->s + t * S->n;
+			size_t n_t = S->off ? S->off[t + 1] - S->off[t] : S->n;
+			work[t] = S->gaps ? kx_attn_objective_gaps(s_t, n_t, alpha)
+			                  : kx_attn_objective(s_t, n_t, alpha);
+		}
 		sum += work[t];
 	}
 	double mean = sum / (double)T, ss = 0;
@@ -157,24 +223,81 @@ static double component(kx_rng *g, int dist)
 	return kx_rng_normal(g);
 }
 
+/* Scores of m keys kb: (m, d) in draw order against the prepared query q:
+ * 8 keys at a time side by side (kt: (d, 8)), each sum still in component
+ * order, so the bits are those of score(). */
+KX_CLONES3
+static void score_block(const double *restrict q, const double *restrict kb, size_t m, size_t d,
+                        int norm, double sqrt_d, double *restrict kt, double *restrict s)
+{
+	enum { L = KX_ATTN_LANES };
+	size_t i = 0;
+	for (; i + L <= m; i += L) {
+		for (size_t l = 0; l < L; l++)
+			for (size_t j = 0; j < d; j++)
+				kt[j * L + l] = kb[(i + l) * d + j];
+		double acc[L] = { 0 };
+		if (norm == KX_ATTN_NORM_COS) {
+			double nrm[L] = { 0 };
+			for (size_t j = 0; j < d; j++)
+				for (size_t l = 0; l < L; l++)
+					nrm[l] += kt[j * L + l] * kt[j * L + l];
+			for (size_t l = 0; l < L; l++)
+				nrm[l] = sqrt(nrm[l]);
+			for (size_t j = 0; j < d; j++)
+				for (size_t l = 0; l < L; l++)
+					acc[l] += q[j] * (nrm[l] > 0 ? kt[j * L + l] / nrm[l] : kt[j * L + l]);
+			for (size_t l = 0; l < L; l++)
+				s[i + l] = acc[l];
+		} else {
+			for (size_t j = 0; j < d; j++)
+				for (size_t l = 0; l < L; l++)
+					acc[l] += q[j] * kt[j * L + l];
+			for (size_t l = 0; l < L; l++)
+				s[i + l] = acc[l] / sqrt_d;
+		}
+	}
+	for (; i < m; i++)
+		s[i] = score(q, kb + i * d, kt, d, norm, sqrt_d);
+}
+
 void kx_attn_sample(kx_rng *g, int dist, size_t d, size_t n, double *work, double *s)
 {
 	/* work: (2d,) = q, then one key at a time; s: (n,) out */
 	if (dist == KX_ATTN_DIST_SCORES) {
-		for (size_t i = 0; i < n; i++)
-			s[i] = kx_rng_normal(g);
+		kx_rng_normals(g, s, n);
 		return;
 	}
 	int norm = dist == KX_ATTN_DIST_SPHERE ? KX_ATTN_NORM_COS : KX_ATTN_NORM_SQRTD;
 	double *q = work, *kw = work + d, sqrt_d = sqrt((double)d);
-	for (size_t j = 0; j < d; j++)
-		q[j] = component(g, dist);
+	if (dist == KX_ATTN_DIST_UNIFORM) {
+		for (size_t j = 0; j < d; j++)
+			q[j] = component(g, dist);
+		for (size_t i = 0; i < n; i++) {
+			for (size_t j = 0; j < d; j++)
+				kw[j] = component(g, dist);
+			s[i] = score(q, kw, kw, d, norm, sqrt_d);
+		}
+		return;
+	}
+	kx_rng_normals(g, q, d);
 	if (norm == KX_ATTN_NORM_COS)
 		normalise(q, d);
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < d; j++)
-			kw[j] = component(g, dist);
-		s[i] = score(q, kw, kw, d, norm, sqrt_d);
+	/* Normal components: keys drawn in blocks into kb, scored 8 at a time. */
+	enum { KB = 4096 };
+	double kb[KB], kt[KB];
+	size_t per = d <= KB / KX_ATTN_LANES ? KB / d / KX_ATTN_LANES * KX_ATTN_LANES : 0;
+	if (per == 0) {                 /* wide keys: one at a time */
+		for (size_t i = 0; i < n; i++) {
+			kx_rng_normals(g, kw, d);
+			s[i] = score(q, kw, kw, d, norm, sqrt_d);
+		}
+		return;
+	}
+	for (size_t i = 0; i < n; i += per) {
+		size_t m = n - i < per ? n - i : per;
+		kx_rng_normals(g, kb, m * d);
+		score_block(q, kb, m, d, norm, sqrt_d, kt, s + i);
 	}
 }
 

@@ -45,7 +45,8 @@ typedef struct kx_attn_samples {
 	const size_t *off;    /* (T+1,) offsets, or NULL: every sample has n values */
 	size_t T;             /* number of samples, >= 1 */
 	size_t n;             /* values per sample when off is NULL */
-	int gaps;             /* 1: the values are gaps (kx_attn_to_gaps) */
+	int gaps;             /* 1: the values are gaps (kx_attn_to_gaps); 2: gaps
+	                       * interleaved by kx_attn_interleave (off NULL) */
 } kx_attn_samples;
 
 /* Rewrite T samples of scores in place as their gaps to the first maximum, so
@@ -56,6 +57,15 @@ typedef struct kx_attn_samples {
 void kx_attn_to_gaps(double *s, size_t *off, size_t T, size_t n);
 /* The objective from gaps g: (m,) = s_i - s_j, i != j (m = n - 1). */
 double kx_attn_objective_gaps(const double *g, size_t m, double alpha);
+
+/* Samples evaluated side by side (one per vector lane) by kx_attn_eval. */
+#define KX_ATTN_LANES 8
+/* Rewrite T samples of m gaps each (sample after sample, off NULL) in place
+ * so that samples sit side by side in blocks of L = KX_ATTN_LANES (the last
+ * block has L = T mod 8 when that is not 0): gap i of sample 8b + l moves to
+ * s[8b m + i L + l].  kx_attn_eval reads this layout when S->gaps is 2 and
+ * gives the same bits as from the plain layout.  work: (8m,) doubles. */
+void kx_attn_interleave(double *s, size_t T, size_t m, double *work);
 
 typedef struct kx_attn_point {
 	double mean;          /* sequential sum in sample order / T */
@@ -73,7 +83,9 @@ void kx_attn_eval(const kx_attn_samples *S, double alpha, int want_median, doubl
 
 /* Draw one sample from g in the order of 4.4 (the query's d components, then
  * each key's d components) and write its n scores into s.  dist: KX_ATTN_DIST_*
- * (SCORES draws n normals and ignores d).  work: (2d,) doubles. */
+ * (SCORES draws n normals and ignores d).  work: (2d,) doubles.  The same
+ * numbers as n d successive kx_rng_normal or kx_rng_uniform draws and the
+ * scores of 4.1, computed in blocks of keys. */
 void kx_attn_sample(kx_rng *g, int dist, size_t d, size_t n, double *work, double *s);
 
 /* Scores of one query q (d,) against the n keys k (n, d) row-major: q.k/sqrt(d),

@@ -5,6 +5,7 @@
  * numerical integration, and the spec's published numbers (8).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tap.h"
@@ -200,6 +201,65 @@ int main(void)
 	for (int t = 0; t < 4; t++)
 		ok &= kx_attn_objective(fo + 3 * t, 3, 2.5) == kx_attn_objective_gaps(fx2 + 2 * t, 2, 2.5);
 	tap_ok(ok && fx2[0] == 0.3 - 0.9 && fx2[2] == 0 && fx2[3] == -1, "gaps of fixed-length samples skip the first maximum");
+
+	/* Interleaved gaps (8 samples side by side, a shorter last block) give
+	 * every per-sample objective and the statistics bit for bit; m = 0 too. */
+	for (size_t m = 0; m < 40; m += 13) {
+		enum { TT = 21 };
+		double *pl = malloc((TT * m + 1) * sizeof *pl), *il = malloc((TT * m + 1) * sizeof *il);
+		double *iw = malloc((8 * m + 1) * sizeof *iw), v1[TT], v2[TT];
+		kx_rng_seed(&g, 12 + m, 0);
+		for (size_t i = 0; i < TT * m; i++)
+			pl[i] = -fabs(kx_rng_normal(&g)) * (i % 5 ? 1 : 30);
+		memcpy(il, pl, TT * m * sizeof *pl);
+		kx_attn_interleave(il, TT, m, iw);
+		ok = m == 0 || (il[1] == pl[m] && il[8] == pl[1] && il[8 * m + 5] == pl[13 * m]);
+		kx_attn_samples Sp = { pl, NULL, TT, m, 1 }, Si = { il, NULL, TT, m, 2 };
+		for (double a = 0; a < 40; a += 1.3) {
+			kx_attn_point p1, p2;
+			kx_attn_eval(&Sp, a, 1, v1, &p1);
+			kx_attn_eval(&Si, a, 1, v2, &p2);
+			ok &= memcmp(&p1, &p2, sizeof p1) == 0;
+			kx_attn_eval(&Sp, a, 0, v1, &p1);
+			kx_attn_eval(&Si, a, 0, v2, &p2);
+			ok &= memcmp(v1, v2, sizeof v1) == 0;
+		}
+		snprintf(what, sizeof what, "interleaved gaps, m = %zu: per-sample objectives and statistics bit for bit", m);
+		tap_ok(ok, what);
+		free(pl);
+		free(il);
+		free(iw);
+	}
+	/* Sampling in blocks of keys = the spec's draw order one normal at a time
+	 * (kx_rng_normal) and the scores of kx_attn_scores, bit for bit: normal
+	 * and sphere, widths below and above the block, n not a multiple of 8. */
+	{
+		size_t dims[] = { 1, 3, 64, 600 }, nk = 77;
+		ok = 1;
+		for (int dist = 0; dist < 2; dist++)
+			for (size_t di = 0; di < 4; di++) {
+				size_t d = dims[di];
+				int dd = dist ? KX_ATTN_DIST_SPHERE : KX_ATTN_DIST_NORMAL;
+				double *q = malloc(d * sizeof *q), *k = malloc(nk * d * sizeof *k);
+				double *w2 = malloc(2 * d * sizeof *w2), s1[77], s2[77];
+				kx_rng g1, g2;
+				kx_rng_seed(&g1, 3 + d, 0);
+				kx_rng_normal(&g1);                  /* start with a cached value */
+				g2 = g1;
+				for (size_t j = 0; j < d; j++)
+					q[j] = kx_rng_normal(&g1);
+				for (size_t j = 0; j < nk * d; j++)
+					k[j] = kx_rng_normal(&g1);
+				kx_attn_scores(q, k, nk, d, dist ? KX_ATTN_NORM_COS : KX_ATTN_NORM_SQRTD, w2, s1);
+				kx_attn_sample(&g2, dd, d, nk, w2, s2);
+				ok &= !memcmp(s1, s2, sizeof s1) && !memcmp(g1.s, g2.s, sizeof g1.s)
+				      && g1.has_cached == g2.has_cached;
+				free(q);
+				free(k);
+				free(w2);
+			}
+		tap_ok(ok, "sampling in blocks = one draw at a time with kx_attn_scores, bit for bit (normal, sphere)");
+	}
 
 	/* ----- grid, argmax, golden section (4.5) ----- */
 	double grid[81];
