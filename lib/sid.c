@@ -264,8 +264,7 @@ size_t sid_work_len(size_t dim, long long batch)
 
 static void draw_normals(kx_rng *g, double *x, size_t n)
 {
-	for (size_t k = 0; k < n; k++)
-		x[k] = kx_rng_normal(g);
+	kx_rng_normals(g, x, n);    /* n kx_rng_normal draws, in batches */
 }
 
 void sid_iterate(sid_state *st, double *work, sid_step_out *out)
@@ -290,8 +289,9 @@ void sid_iterate(sid_state *st, double *work, sid_step_out *out)
 			for (size_t i = 0; i < D; i++)
 				v[i] = exp(2 * st->fake_logstd[i]);
 			draw_normals(g, z, B * D);
+			draw_normals(g, sigma, B);
 			for (size_t b = 0; b < B; b++)
-				sigma[b] = sid_fake_sigma(c, kx_rng_normal(g));
+				sigma[b] = sid_fake_sigma(c, sigma[b]);
 			draw_normals(g, eps, B * D);
 			sid_fake_batch(c, D, B, st->gen_mean, st->gen_scale, st->fake_mean, v, z, sigma, eps, &out->loss_fake, out->fake_grad_mean,
 			               out->fake_grad_logstd);
