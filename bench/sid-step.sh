@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.." || exit 1
 : "${KX_BIN:=$PWD/bin}" "${PYTHON:=/usr/bin/python3}"
 mkdir -p bench/out
 "$PYTHON" - "$KX_BIN/sid-step" <<'PY'
-import subprocess, sys, time
+import resource, subprocess, sys, time
 import numpy as np
 prog = sys.argv[1]
 try:
@@ -17,10 +17,14 @@ except Exception:
     torch = None
 
 def best(f, k=3):
-    t = []
+    """Best of k runs: (wall seconds, CPU seconds of this process and its children)."""
+    t, c = [], []
     for _ in range(k):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN); c0 = time.process_time()
         t0 = time.perf_counter(); f(); t.append(time.perf_counter() - t0)
-    return min(t)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        c.append(time.process_time() - c0 + (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime))
+    return min(t), min(c)
 
 def ours(B, D, n):
     st = "bench/out/sid-s0-%d-%d.json" % (B, D)
@@ -29,7 +33,8 @@ def ours(B, D, n):
     def run():
         with open(st, "rb") as fi:
             subprocess.run([prog, "-q", "-n", str(n), "-e", "state"], stdin=fi, stdout=subprocess.DEVNULL, check=True)
-    return best(run) / n
+    t, c = best(run)
+    return t / n, c / n
 
 def make_iter(xp, B, D, gen):
     """One iteration of sid.md 5.3 (defaults: alpha 1.2, dmd weight, Adam (0, 0.999))."""
@@ -86,7 +91,8 @@ def peer(xp, gen, B, D, n):
     def run():
         for _ in range(n):
             it()
-    return best(run) / n
+    t, c = best(run)
+    return t / n, c / n
 
 rows = []
 for B, D, n_ours, n_peer in ((256, 2, 10000, 1000), (4096, 2, 1000, 150), (256, 64, 1000, 150), (16, 2, 20000, 2000)):
@@ -102,8 +108,14 @@ print("the peers the same iteration vectorised, timed in one process (best of 3)
 print("| case | ours | peer | peer/ours |")
 print("|---|---|---|---|")
 for name, o, p in rows:
-    print("| %s | %.1f us | %.1f us | %.2f |" % (name, o * 1e6, p * 1e6, p / o))
+    print("| %s | %.1f us | %.1f us | %.2f |" % (name, o[0] * 1e6, p[0] * 1e6, p[0] / o[0]))
 if torch is None:
     print("| torch | | not installed | |")
+print("\nThe same runs in CPU microseconds per iteration (user + system; the machine is shared, so wall")
+print("times carry other jobs' load):\n")
+print("| case | ours | peer | peer/ours |")
+print("|---|---|---|---|")
+for name, o, p in rows:
+    print("| %s | %.1f us | %.1f us | %.2f |" % (name, o[1] * 1e6, p[1] * 1e6, p[1] / o[1]))
 print()
 PY

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sid.h"
+#include "vmath.h"
 
 /* ===== configuration and state ===== */
 
@@ -97,19 +98,107 @@ void sid_log_vec(size_t dim, const double *x, double *out)
 
 /* ===== noise levels ===== */
 
-/* The ramp with its two roots A, Bm computed once per batch (the same
- * values sid_karras_sigma computes: pow is a function of its arguments). */
-static double karras(const sid_config *c, double A, double Bm, double u)
+/* ===== x^n in double-double arithmetic ===== */
+
+/* a b = p + e exactly (Dekker: Veltkamp's split, no FMA, so every machine
+ * and every vector width gives the same bits). */
+static inline void two_prod(double a, double b, double *p, double *e)
 {
-	double t = (u * (double)c->tmax) / 1000;
-	return pow(A + (1 - t) * (Bm - A), c->rho);
+	const double split = 134217729.0;      /* 2^27 + 1 */
+	double ca = split * a, ah = ca - (ca - a), al = a - ah;
+	double cb = split * b, bh = cb - (cb - b), bl = b - bh;
+	*p = a * b;
+	*e = ((ah * bh - *p) + ah * bl + al * bh) + al * bl;
+}
+
+/* (h, l) = (ah + al)(bh + bl) to about 2^-104 relative, h = fl(h + l). */
+static inline void dd_mul(double ah, double al, double bh, double bl, double *h, double *l)
+{
+	double p, e;
+	two_prod(ah, bh, &p, &e);
+	e += ah * bl + al * bh;
+	*h = p + e;
+	*l = e - (*h - p);
+}
+
+enum { IPOW_CHUNK = 256 };
+
+/* y[k] = x[k]^n, n >= 1, k < len <= IPOW_CHUNK: binary powering in
+ * double-double, one rounding at the end, so the correctly rounded power
+ * except within about 2^-100 of a tie (what a good pow() gives); every
+ * x^j must stay within 2^-900 .. 2^900 (the caller checks).  One pass per
+ * bit of n, each a vectorised loop over k. */
+KX_CLONES3
+static void ipow_dd(const double *x, size_t len, unsigned n, double *y)
+{
+	double rh[IPOW_CHUNK], rl[IPOW_CHUNK], bh[IPOW_CHUNK], bl[IPOW_CHUNK];
+	int first = 1;
+	for (size_t k = 0; k < len; k++) {
+		bh[k] = x[k];
+		bl[k] = 0;
+	}
+	for (;;) {
+		if (n & 1) {
+			if (first)
+				for (size_t k = 0; k < len; k++) {
+					rh[k] = bh[k];
+					rl[k] = bl[k];
+				}
+			else
+				for (size_t k = 0; k < len; k++)
+					dd_mul(rh[k], rl[k], bh[k], bl[k], &rh[k], &rl[k]);
+			first = 0;
+		}
+		n >>= 1;
+		if (!n)
+			break;
+		for (size_t k = 0; k < len; k++)
+			dd_mul(bh[k], bl[k], bh[k], bl[k], &bh[k], &bl[k]);
+	}
+	for (size_t k = 0; k < len; k++)
+		y[k] = rh[k];
+}
+
+/* ===== noise levels ===== */
+
+/* The ramp with its two roots A, Bm computed once per batch (the same
+ * values sid_karras_sigma computes: pow is a function of its arguments).
+ * sigma: (B,) the uniforms in, the noise levels out.  The rho-th power: for
+ * an integer rho in 1..64 (the default 7) the correctly rounded power in
+ * double-double (ipow_dd), vectorised; otherwise, or where a power would leave
+ * 2^-900 .. 2^900, pow(). */
+static void karras_batch(const sid_config *c, double A, double Bm, double *sigma, size_t B)
+{
+	double rho = c->rho, x[IPOW_CHUNK];
+	int integer = rho >= 1 && rho <= 64 && rho == (double)(unsigned)rho;
+	for (size_t b0 = 0; b0 < B; b0 += IPOW_CHUNK) {
+		size_t len = B - b0 < IPOW_CHUNK ? B - b0 : IPOW_CHUNK;
+		double lo = INFINITY, hi = 0;
+		for (size_t k = 0; k < len; k++) {
+			double t = (sigma[b0 + k] * (double)c->tmax) / 1000;
+			x[k] = A + (1 - t) * (Bm - A);
+			lo = x[k] < lo ? x[k] : lo;
+			hi = x[k] > hi ? x[k] : hi;
+		}
+		/* x^j for j <= rho lies between min(lo, lo^rho) and max(hi, hi^rho) */
+		int safe = integer && lo > 0x1p-900 && hi < 0x1p900 && !isnan(lo) && !isnan(hi)
+		           && pow(lo, rho) > 0x1p-900 && pow(hi, rho) < 0x1p900;
+		if (safe)
+			ipow_dd(x, len, (unsigned)rho, sigma + b0);
+		else
+			for (size_t k = 0; k < len; k++)
+				sigma[b0 + k] = pow(x[k], rho);
+	}
 }
 
 double sid_karras_sigma(const sid_config *c, double u)
 {
 	/* The official generator_loss: t = rand*tmax/1000, the Karras ramp at 1 - t.
-	 * pow() for the 1/rho roots and the rho-th power, as the code's ** does. */
-	return karras(c, pow(c->sigma_max, 1 / c->rho), pow(c->sigma_min, 1 / c->rho), u);
+	 * pow() for the 1/rho roots and the rho-th power, as the code's ** does
+	 * (the power correctly rounded, see karras_batch). */
+	double s = u;
+	karras_batch(c, pow(c->sigma_max, 1 / c->rho), pow(c->sigma_min, 1 / c->rho), &s, 1);
+	return s;
 }
 
 double sid_fake_sigma(const sid_config *c, double n)
@@ -119,6 +208,57 @@ double sid_fake_sigma(const sid_config *c, double n)
 
 /* ===== batch losses and hand gradients (sid.md §4.1) ===== */
 
+/* The batch is processed in chunks of rows, one coordinate i at a time, with
+ * the rows side by side (vectorised over b).  Every per-sample sum still
+ * runs over i in index order and every batch sum over b in index order, and
+ * each expression is the one of the row-by-row form: the bits do not
+ * change (test_sid checks it against that form). */
+enum { ROWS = 256 };
+
+/* Pass 1 of the generator batch for coordinate i over rows [0, n): the dmd
+ * weight's sum of |x_g - f_phi|. */
+KX_CLONES3
+static void gen_weight_col(size_t n, size_t D, double mu, double tau, double m, double s,
+                           const double *restrict z, const double *restrict eps,
+                           const double *restrict sigma, double *restrict sa)
+{
+	double t2 = tau * tau;
+	for (size_t b = 0; b < n; b++) {
+		double sg = sigma[b], sg2 = sg * sg;
+		double xg = m + s * z[b * D], xt = xg + sg * eps[b * D];
+		double a = t2 / (t2 + sg2);
+		double fphi = mu + a * (xt - mu);
+		sa[b] += fabs(xg - fphi);
+	}
+}
+
+/* Pass 2 for coordinate i: per row d^2 and d r into dd, dr, the gradient
+ * terms g and g z into gc, gzc. */
+KX_CLONES3
+static void gen_grad_col(size_t n, size_t D, int naive, double alpha, double mu, double tau,
+                         double m, double s, double mf, double v, const double *restrict z,
+                         const double *restrict eps, const double *restrict sigma,
+                         const double *restrict w, double *restrict dd, double *restrict dr,
+                         double *restrict gc, double *restrict gzc)
+{
+	double t2 = tau * tau;
+	for (size_t b = 0; b < n; b++) {
+		double sg = sigma[b], sg2 = sg * sg, zb = z[b * D];
+		double xg = m + s * zb, xt = xg + sg * eps[b * D];
+		double a = t2 / (t2 + sg2);
+		double cc = v / (v + sg2);
+		double fphi = mu + a * (xt - mu);
+		double fpsi = mf + cc * (xt - mf);
+		double d = fphi - fpsi, r = fphi - xg;
+		dd[b] += d * d;
+		dr[b] += d * r;
+		double g = naive ? 2 * d * (a - cc) / w[b]
+		                 : ((a - cc) * (r - alpha * d) + d * ((a - 1) - alpha * (a - cc))) / w[b];
+		gc[b] = g;
+		gzc[b] = g * zb;
+	}
+}
+
 void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, const double *tau,
                    const double *m, const double *s, const double *mf, const double *v,
                    const double *z, const double *sigma, const double *eps,
@@ -127,51 +267,44 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
 	/* mu, tau, m, s, mf, v: (D,); z, eps: (B, D); sigma: (B,); gm, gs: (D,) out.
 	 * With x_t = x_g + sigma eps, both denoisers move with x_g:
 	 * d f_phi/d x_g = a, d f_psi/d x_g = c, d r/d x_g = a - 1 (psi and the dmd
-	 * weight w are stop-gradient, as in the official generator_loss). */
+	 * weight w are stop-gradient, as in the official generator_loss).
+	 * Per row: w = mean over coordinates of |x_g - f_phi|, clipped below at
+	 * the floor (written so that a NaN mean stays NaN, as torch.clamp does). */
 	double alpha = c->alpha, sl = 0, s1 = 0, s2 = 0;
 	int naive = c->loss == SID_LOSS_L1;
+	double w[ROWS], dd[ROWS], dr[ROWS], gc[ROWS], gzc[ROWS];
 	for (size_t i = 0; i < D; i++)
 		gm[i] = gs[i] = 0;
-	for (size_t b = 0; b < B; b++) {
-		const double *z_b = z + b * D, *eps_b = eps + b * D;
-		double sg = sigma[b], sg2 = sg * sg;
-		double w = 1;
+	for (size_t b0 = 0; b0 < B; b0 += ROWS) {
+		size_t n = B - b0 < ROWS ? B - b0 : ROWS;
+		const double *zc = z + b0 * D, *ec = eps + b0 * D, *sc = sigma + b0;
+		for (size_t b = 0; b < n; b++) {
+			w[b] = c->weight == SID_WEIGHT_DMD ? 0 : 1;
+			dd[b] = dr[b] = 0;
+		}
 		if (c->weight == SID_WEIGHT_DMD) {
-			/* w = mean over coordinates of |x_g - f_phi|, clipped below at the
-			 * floor (written so that a NaN mean stays NaN, as torch.clamp does) */
-			double sa = 0;
-			for (size_t i = 0; i < D; i++) {
-				double xg = m[i] + s[i] * z_b[i], xt = xg + sg * eps_b[i];
-				double t2 = tau[i] * tau[i], a = t2 / (t2 + sg2);
-				double fphi = mu[i] + a * (xt - mu[i]);
-				sa += fabs(xg - fphi);
+			for (size_t i = 0; i < D; i++)
+				gen_weight_col(n, D, mu[i], tau[i], m[i], s[i], zc + i, ec + i, sc, w);
+			for (size_t b = 0; b < n; b++) {
+				w[b] = w[b] / (double)D;
+				if (w[b] < c->weight_floor)
+					w[b] = c->weight_floor;
 			}
-			w = sa / (double)D;
-			if (w < c->weight_floor)
-				w = c->weight_floor;
 		}
-		double dd = 0, dr = 0;
 		for (size_t i = 0; i < D; i++) {
-			double xg = m[i] + s[i] * z_b[i], xt = xg + sg * eps_b[i];
-			double t2 = tau[i] * tau[i], a = t2 / (t2 + sg2);
-			double cc = v[i] / (v[i] + sg2);
-			double fphi = mu[i] + a * (xt - mu[i]);
-			double fpsi = mf[i] + cc * (xt - mf[i]);
-			double d = fphi - fpsi, r = fphi - xg;
-			dd += d * d;
-			dr += d * r;
-			double g;
-			if (naive)
-				g = 2 * d * (a - cc) / w;
-			else
-				g = ((a - cc) * (r - alpha * d) + d * ((a - 1) - alpha * (a - cc))) / w;
-			gm[i] += g;
-			gs[i] += g * z_b[i];
+			gen_grad_col(n, D, naive, alpha, mu[i], tau[i], m[i], s[i], mf[i], v[i], zc + i,
+			             ec + i, sc, w, dd, dr, gc, gzc);
+			for (size_t b = 0; b < n; b++) {
+				gm[i] += gc[b];
+				gs[i] += gzc[b];
+			}
 		}
-		double l1b = dd / w, l2b = dr / w;
-		s1 += l1b;
-		s2 += l2b;
-		sl += naive ? l1b : l2b - alpha * l1b;
+		for (size_t b = 0; b < n; b++) {
+			double l1b = dd[b] / w[b], l2b = dr[b] / w[b];
+			s1 += l1b;
+			s2 += l2b;
+			sl += naive ? l1b : l2b - alpha * l1b;
+		}
 	}
 	*loss = sl / (double)B;
 	*l1 = s1 / (double)B;
@@ -179,6 +312,25 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
 	for (size_t i = 0; i < D; i++) {
 		gm[i] /= (double)B;
 		gs[i] /= (double)B;
+	}
+}
+
+/* The fake batch for coordinate i over rows [0, n): e^2 into ee, the
+ * gradient terms into gc, guc. */
+KX_CLONES3
+static void fake_col(size_t n, size_t D, double m, double s, double mf, double v,
+                     const double *restrict z, const double *restrict eps,
+                     const double *restrict sigma, const double *restrict lam,
+                     double *restrict ee, double *restrict gc, double *restrict guc)
+{
+	for (size_t b = 0; b < n; b++) {
+		double sg = sigma[b], sg2 = sg * sg;
+		double xg = m + s * z[b * D], xt = xg + sg * eps[b * D];
+		double cc = v / (v + sg2);
+		double e = mf + cc * (xt - mf) - xg;
+		ee[b] += e * e;
+		gc[b] = 2 * lam[b] * e * (1 - cc);
+		guc[b] = 2 * lam[b] * e * (2 * cc * (1 - cc) * (xt - mf));
 	}
 }
 
@@ -191,22 +343,26 @@ void sid_fake_batch(const sid_config *c, size_t D, size_t B, const double *m, co
 	 * x_g is a constant (the generator runs without gradient here);
 	 * dc/du = 2c(1 - c) because c = v/(v + sigma^2) and dv/du = 2v. */
 	double sd2 = c->sigma_data * c->sigma_data, sl = 0;
+	double lam[ROWS], ee[ROWS], gc[ROWS], guc[ROWS];
 	for (size_t i = 0; i < D; i++)
 		gmf[i] = gu[i] = 0;
-	for (size_t b = 0; b < B; b++) {
-		const double *z_b = z + b * D, *eps_b = eps + b * D;
-		double sg = sigma[b], sg2 = sg * sg;
-		double lam = (sg2 + sd2) / (sg2 * sd2);
-		double ee = 0;
-		for (size_t i = 0; i < D; i++) {
-			double xg = m[i] + s[i] * z_b[i], xt = xg + sg * eps_b[i];
-			double cc = v[i] / (v[i] + sg2);
-			double e = mf[i] + cc * (xt - mf[i]) - xg;
-			ee += e * e;
-			gmf[i] += 2 * lam * e * (1 - cc);
-			gu[i] += 2 * lam * e * (2 * cc * (1 - cc) * (xt - mf[i]));
+	for (size_t b0 = 0; b0 < B; b0 += ROWS) {
+		size_t n = B - b0 < ROWS ? B - b0 : ROWS;
+		for (size_t b = 0; b < n; b++) {
+			double sg = sigma[b0 + b], sg2 = sg * sg;
+			lam[b] = (sg2 + sd2) / (sg2 * sd2);
+			ee[b] = 0;
 		}
-		sl += lam * ee;
+		for (size_t i = 0; i < D; i++) {
+			fake_col(n, D, m[i], s[i], mf[i], v[i], z + b0 * D + i, eps + b0 * D + i, sigma + b0,
+			         lam, ee, gc, guc);
+			for (size_t b = 0; b < n; b++) {
+				gmf[i] += gc[b];
+				gu[i] += guc[b];
+			}
+		}
+		for (size_t b = 0; b < n; b++)
+			sl += lam[b] * ee[b];
 	}
 	*loss = sl / (double)B;
 	for (size_t i = 0; i < D; i++) {
@@ -306,7 +462,8 @@ void sid_iterate(sid_state *st, double *work, sid_step_out *out)
 	draw_normals(g, z, B * D);
 	double A = pow(c->sigma_max, 1 / c->rho), Bm = pow(c->sigma_min, 1 / c->rho);
 	for (size_t b = 0; b < B; b++)
-		sigma[b] = karras(c, A, Bm, kx_rng_uniform(g));
+		sigma[b] = kx_rng_uniform(g);
+	karras_batch(c, A, Bm, sigma, B);
 	draw_normals(g, eps, B * D);
 	sid_gen_batch(c, D, B, st->data_mean, st->data_std, st->gen_mean, st->gen_scale,
 	              st->fake_mean, v, z, sigma, eps, &out->loss_gen, &out->l1, &out->l2,
