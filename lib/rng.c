@@ -29,10 +29,16 @@ void kx_rng_seed(kx_rng *g, uint64_t seed, uint64_t k)
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
+/* xoshiro256**'s output function of the word s[1]. */
+static inline uint64_t scramble(uint64_t s1)
+{
+	return rotl(s1 * 5, 7) * 9;
+}
+
 uint64_t kx_rng_next(kx_rng *g)
 {
 	uint64_t *s = g->s;
-	uint64_t result = rotl(s[1] * 5, 7) * 9;
+	uint64_t result = scramble(s[1]);
 	uint64_t t = s[1] << 17;
 	s[2] ^= s[0];
 	s[3] ^= s[1];
@@ -53,8 +59,8 @@ double kx_rng_uniform(kx_rng *g)
  * the scalar and the block generator give the same bits everywhere. */
 static inline void box_muller(uint64_t a, uint64_t b, double *first, double *second)
 {
-	double u1 = 1.0 - kx_u53_to_double(a >> 11) * 0x1.0p-53;   /* in (0, 1]: log is finite */
-	double u2 = kx_u53_to_double(b >> 11) * 0x1.0p-53;
+	double u1 = 1.0 - kx_unit53(a);           /* in (0, 1]: log is finite */
+	double u2 = kx_unit53(b);
 	double r = sqrt(-2.0 * kx_log_pos(u1));
 	double th = 6.283185307179586 * u2;            /* 2.0*M_PI times u2, one rounding */
 	double s, c;
@@ -77,12 +83,13 @@ double kx_rng_normal(kx_rng *g)
 	return first;
 }
 
-/* out[2p], out[2p+1] = the pair of raw[2p], raw[2p+1], p < np: vectorised. */
+/* out[2p], out[2p+1] = the pair of the outputs of the words w[2p], w[2p+1]
+ * (s[1] before each step), p < np: vectorised, the scrambler included. */
 KX_CLONES3
-static void pairs(const uint64_t *restrict raw, double *restrict out, size_t np)
+static void pairs(const uint64_t *restrict w, double *restrict out, size_t np)
 {
 	for (size_t p = 0; p < np; p++)
-		box_muller(raw[2 * p], raw[2 * p + 1], &out[2 * p], &out[2 * p + 1]);
+		box_muller(scramble(w[2 * p]), scramble(w[2 * p + 1]), &out[2 * p], &out[2 * p + 1]);
 }
 
 void kx_rng_normals(kx_rng *g, double *out, size_t n)
@@ -94,13 +101,26 @@ void kx_rng_normals(kx_rng *g, double *out, size_t n)
 		out[i++] = g->cached;
 		g->has_cached = 0;
 	}
+	uint64_t s0 = g->s[0], s1 = g->s[1], s2 = g->s[2], s3 = g->s[3];
 	while (n - i >= 2) {
 		size_t np = (n - i) / 2 < CHUNK ? (n - i) / 2 : CHUNK;
-		for (size_t p = 0; p < 2 * np; p++)
-			raw[p] = kx_rng_next(g);
+		for (size_t p = 0; p < 2 * np; p++) {   /* kx_rng_next's state step */
+			uint64_t t = s1 << 17;
+			raw[p] = s1;
+			s2 ^= s0;
+			s3 ^= s1;
+			s1 ^= s2;
+			s0 ^= s3;
+			s2 ^= t;
+			s3 = rotl(s3, 45);
+		}
 		pairs(raw, out + i, np);
 		i += 2 * np;
 	}
+	g->s[0] = s0;
+	g->s[1] = s1;
+	g->s[2] = s2;
+	g->s[3] = s3;
 	if (i < n)
 		out[i] = kx_rng_normal(g);             /* the second value stays cached */
 }
