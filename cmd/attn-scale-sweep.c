@@ -527,10 +527,12 @@ int main(int argc, char **argv)
 			kx_attn_sample(&g, dist, d, n, st.work, st.s + (size_t)t * n);
 		}
 		kx_attn_to_gaps(st.s, NULL, (size_t)T, n);
-		double *iw = kx_malloc((KX_ATTN_LANES * (n - 1) + 1) * sizeof *iw);
-		kx_attn_interleave(st.s, (size_t)T, n - 1, iw);
-		free(iw);
-		S = (kx_attn_samples){ st.s, NULL, (size_t)T, n - 1, 2 };   /* interleaved gaps */
+		S = (kx_attn_samples){ st.s, NULL, (size_t)T, n - 1, 1 };
+	}
+	if (S.T) {          /* equal lengths: evaluated 8 samples at a time */
+		double *pw = kx_malloc(kx_attn_pack_work(&S) * sizeof *pw);
+		kx_attn_pack(&S, pw);
+		free(pw);
 	}
 
 	/* What is known about the samples: n, d, the kind of approximation. */

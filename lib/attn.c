@@ -88,6 +88,30 @@ void kx_attn_interleave(double *s, size_t T, size_t m, double *work)
 	}
 }
 
+size_t kx_attn_pack_work(const kx_attn_samples *S)
+{
+	size_t m = S->off ? (S->T ? S->off[1] - S->off[0] : 0) : S->n;
+	return KX_ATTN_LANES * m + 1;
+}
+
+int kx_attn_pack(kx_attn_samples *S, double *work)
+{
+	if (S->gaps != 1 || S->T == 0)
+		return 0;
+	size_t m = S->n;
+	if (S->off) {
+		m = S->off[1] - S->off[0];
+		for (size_t t = 0; t < S->T; t++)
+			if (S->off[t + 1] - S->off[t] != m || S->off[t] != t * m)
+				return 0;
+	}
+	kx_attn_interleave((double *)S->s, S->T, m, work);
+	S->off = NULL;
+	S->n = m;
+	S->gaps = 2;
+	return 1;
+}
+
 /* The objectives of 8 interleaved samples g: (m, 8) at alpha > 0: the sums
  * of kx_attn_objective_gaps, lane by lane in the same order. */
 KX_CLONES3

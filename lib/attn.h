@@ -66,6 +66,15 @@ double kx_attn_objective_gaps(const double *g, size_t m, double alpha);
  * s[8b m + i L + l].  kx_attn_eval reads this layout when S->gaps is 2 and
  * gives the same bits as from the plain layout.  work: (8m,) doubles. */
 void kx_attn_interleave(double *s, size_t T, size_t m, double *work);
+/* The doubles kx_attn_pack needs as work for S (8 times the first sample's
+ * length, at least 1). */
+size_t kx_attn_pack_work(const kx_attn_samples *S);
+/* When S holds gaps (S->gaps 1) of samples that all have the same length,
+ * interleave them (kx_attn_interleave) and make S describe that layout:
+ * off NULL, n the length, gaps 2.  Otherwise S is left alone.  Returns 1
+ * when it packed.  The values S->s points to are rewritten (S->s is a
+ * const pointer for the evaluators: the caller passes the samples it owns). */
+int kx_attn_pack(kx_attn_samples *S, double *work);
 
 typedef struct kx_attn_point {
 	double mean;          /* sequential sum in sample order / T */

@@ -230,6 +230,25 @@ int main(void)
 		free(il);
 		free(iw);
 	}
+	/* kx_attn_pack: equal-length gaps with offsets are packed and evaluate
+	 * the same; ragged ones are left alone. */
+	{
+		double pg[3 * 5], pc[3 * 5], pw[41], v1[3], v2[3];
+		size_t po[4] = { 0, 5, 10, 15 }, ro[4] = { 0, 4, 10, 15 };
+		kx_rng_seed(&g, 21, 0);
+		for (int i = 0; i < 15; i++)
+			pg[i] = pc[i] = -fabs(kx_rng_normal(&g));
+		kx_attn_samples Sr = { pg, ro, 3, 0, 1 }, Se = { pg, po, 3, 0, 1 }, Sc = { pc, po, 3, 0, 1 };
+		ok = !kx_attn_pack(&Sr, pw) && Sr.off == ro && Sr.gaps == 1;
+		ok &= kx_attn_pack_work(&Se) == 41 && kx_attn_pack(&Se, pw) && !Se.off && Se.n == 5 && Se.gaps == 2;
+		for (double a = 0.5; a < 20; a *= 1.7) {
+			kx_attn_point p1, p2;
+			kx_attn_eval(&Sc, a, 1, v1, &p1);
+			kx_attn_eval(&Se, a, 1, v2, &p2);
+			ok &= !memcmp(&p1, &p2, sizeof p1);
+		}
+		tap_ok(ok, "kx_attn_pack packs equal-length samples (same statistics, bit for bit), leaves ragged ones");
+	}
 	/* Sampling in blocks of keys = the spec's draw order one normal at a time
 	 * (kx_rng_normal) and the scores of kx_attn_scores, bit for bit: normal
 	 * and sphere, widths below and above the block, n not a multiple of 8. */
