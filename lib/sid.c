@@ -259,6 +259,32 @@ static void gen_grad_col(size_t n, size_t D, int naive, double alpha, double mu,
 	}
 }
 
+/* Rows per chunk for width D: the column buffers hold COLS values. */
+enum { COLS = 2048 };
+
+static size_t chunk_rows(size_t D)
+{
+	size_t r = COLS / D;
+	return r > ROWS ? ROWS : r < 1 ? 1 : r;
+}
+
+/* sums[i] += cols[i*R + b] for b < n in order, for every i < D at once:
+ * D independent in-order sums side by side. */
+static void add_columns(size_t D, size_t R, size_t n, const double *cols, double *sums)
+{
+	for (size_t b = 0; b < n; b++)
+		for (size_t i = 0; i < D; i++)
+			sums[i] += cols[i * R + b];
+}
+
+/* q[b] = x[b] / w[b], b < n (vectorised). */
+KX_CLONES3
+static void divide(size_t n, const double *restrict x, const double *restrict w, double *restrict q)
+{
+	for (size_t b = 0; b < n; b++)
+		q[b] = x[b] / w[b];
+}
+
 void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, const double *tau,
                    const double *m, const double *s, const double *mf, const double *v,
                    const double *z, const double *sigma, const double *eps,
@@ -272,11 +298,12 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
 	 * the floor (written so that a NaN mean stays NaN, as torch.clamp does). */
 	double alpha = c->alpha, sl = 0, s1 = 0, s2 = 0;
 	int naive = c->loss == SID_LOSS_L1;
-	double w[ROWS], dd[ROWS], dr[ROWS], gc[ROWS], gzc[ROWS];
+	double w[ROWS], dd[ROWS], dr[ROWS], l1b[ROWS], l2b[ROWS], gc[COLS], gzc[COLS];
+	size_t R = chunk_rows(D);
 	for (size_t i = 0; i < D; i++)
 		gm[i] = gs[i] = 0;
-	for (size_t b0 = 0; b0 < B; b0 += ROWS) {
-		size_t n = B - b0 < ROWS ? B - b0 : ROWS;
+	for (size_t b0 = 0; b0 < B; b0 += R) {
+		size_t n = B - b0 < R ? B - b0 : R;
 		const double *zc = z + b0 * D, *ec = eps + b0 * D, *sc = sigma + b0;
 		for (size_t b = 0; b < n; b++) {
 			w[b] = c->weight == SID_WEIGHT_DMD ? 0 : 1;
@@ -291,19 +318,17 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
 					w[b] = c->weight_floor;
 			}
 		}
-		for (size_t i = 0; i < D; i++) {
+		for (size_t i = 0; i < D; i++)
 			gen_grad_col(n, D, naive, alpha, mu[i], tau[i], m[i], s[i], mf[i], v[i], zc + i,
-			             ec + i, sc, w, dd, dr, gc, gzc);
-			for (size_t b = 0; b < n; b++) {
-				gm[i] += gc[b];
-				gs[i] += gzc[b];
-			}
-		}
+			             ec + i, sc, w, dd, dr, gc + i * R, gzc + i * R);
+		add_columns(D, R, n, gc, gm);
+		add_columns(D, R, n, gzc, gs);
+		divide(n, dd, w, l1b);
+		divide(n, dr, w, l2b);
 		for (size_t b = 0; b < n; b++) {
-			double l1b = dd[b] / w[b], l2b = dr[b] / w[b];
-			s1 += l1b;
-			s2 += l2b;
-			sl += naive ? l1b : l2b - alpha * l1b;
+			s1 += l1b[b];
+			s2 += l2b[b];
+			sl += naive ? l1b[b] : l2b[b] - alpha * l1b[b];
 		}
 	}
 	*loss = sl / (double)B;
@@ -343,24 +368,22 @@ void sid_fake_batch(const sid_config *c, size_t D, size_t B, const double *m, co
 	 * x_g is a constant (the generator runs without gradient here);
 	 * dc/du = 2c(1 - c) because c = v/(v + sigma^2) and dv/du = 2v. */
 	double sd2 = c->sigma_data * c->sigma_data, sl = 0;
-	double lam[ROWS], ee[ROWS], gc[ROWS], guc[ROWS];
+	double lam[ROWS], ee[ROWS], gc[COLS], guc[COLS];
+	size_t R = chunk_rows(D);
 	for (size_t i = 0; i < D; i++)
 		gmf[i] = gu[i] = 0;
-	for (size_t b0 = 0; b0 < B; b0 += ROWS) {
-		size_t n = B - b0 < ROWS ? B - b0 : ROWS;
+	for (size_t b0 = 0; b0 < B; b0 += R) {
+		size_t n = B - b0 < R ? B - b0 : R;
 		for (size_t b = 0; b < n; b++) {
 			double sg = sigma[b0 + b], sg2 = sg * sg;
 			lam[b] = (sg2 + sd2) / (sg2 * sd2);
 			ee[b] = 0;
 		}
-		for (size_t i = 0; i < D; i++) {
+		for (size_t i = 0; i < D; i++)
 			fake_col(n, D, m[i], s[i], mf[i], v[i], z + b0 * D + i, eps + b0 * D + i, sigma + b0,
-			         lam, ee, gc, guc);
-			for (size_t b = 0; b < n; b++) {
-				gmf[i] += gc[b];
-				gu[i] += guc[b];
-			}
-		}
+			         lam, ee, gc + i * R, guc + i * R);
+		add_columns(D, R, n, gc, gmf);
+		add_columns(D, R, n, guc, gu);
 		for (size_t b = 0; b < n; b++)
 			sl += lam[b] * ee[b];
 	}
