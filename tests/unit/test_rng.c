@@ -143,10 +143,18 @@ int main(void)
 			e = ulps(c[i], cosl(th[i]));
 			ec = e > ec ? e : ec;
 		}
-		snprintf(what, sizeof what, "kx_log_pos below 1 ulp on 10^6 points (max %.3f)", el);
-		tap_ok(el < 1, what);
-		snprintf(what, sizeof what, "kx_sincos_2pi below 1 ulp (max sin %.3f, cos %.3f)", es, ec);
-		tap_ok(es < 1 && ec < 1, what);
+		/* the reference needs long double wider than double (valgrind
+		 * computes x87 arithmetic in double: skip there) */
+		volatile long double one = 1;
+		if (one + 0x1p-60L != one) {
+			snprintf(what, sizeof what, "kx_log_pos below 1 ulp on 10^6 points (max %.3f)", el);
+			tap_ok(el < 1, what);
+			snprintf(what, sizeof what, "kx_sincos_2pi below 1 ulp (max sin %.3f, cos %.3f)", es, ec);
+			tap_ok(es < 1 && ec < 1, what);
+		} else {
+			tap_ok(1, "# SKIP long double is not wider than double here (valgrind)");
+			tap_ok(1, "# SKIP long double is not wider than double here (valgrind)");
+		}
 #ifdef VM_CLONES
 		double *l2 = out + 3 * (size_t)N, *s2 = out + 4 * (size_t)N, *c2 = out + 5 * (size_t)N;
 		__builtin_cpu_init();

@@ -715,7 +715,11 @@ static void test_karras_power(void)
 	}
 	char what[120];
 	snprintf(what, sizeof what, "Karras power x^7, x^3 within 0.5 ulp of the long-double power (worst %.6f)", worst);
-	tap_ok(worst < 0.505, what);   /* the reference carries ~0.003 ulp */
+	volatile long double one = 1;   /* valgrind computes long double in double: skip there */
+	if (one + 0x1p-60L != one)
+		tap_ok(worst < 0.505, what);   /* the reference carries ~0.003 ulp */
+	else
+		tap_ok(1, "# SKIP long double is not wider than double here (valgrind)");
 	tap_ok(same, "Karras power for rho = 6.5 is pow()");
 }
 
