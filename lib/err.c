@@ -11,7 +11,10 @@ const char *kx_prog = "kexue";
 int kx_quiet;
 static int progress_shown;
 
-void openblas_set_num_threads(int n);   /* OpenBLAS's own API (cblas.h) */
+/* OpenBLAS's own API (cblas.h), referenced weakly: a program that calls no
+ * BLAS routine is linked without OpenBLAS (-Wl,--as-needed in config.mk) and
+ * finds this null, so it starts without loading the library. */
+void openblas_set_num_threads(int n) __attribute__((weak));
 
 void kx_init(const char *prog)
 {
@@ -20,7 +23,7 @@ void kx_init(const char *prog)
 	/* One BLAS thread unless the user asks for more: a filter scales out by
 	 * processes (GNU parallel), and a thread pool fighting other processes
 	 * made small jobs several times slower (measured on hippo-discretize). */
-	if (!getenv("OPENBLAS_NUM_THREADS") && !getenv("OMP_NUM_THREADS"))
+	if (openblas_set_num_threads && !getenv("OPENBLAS_NUM_THREADS") && !getenv("OMP_NUM_THREADS"))
 		openblas_set_num_threads(1);
 }
 
