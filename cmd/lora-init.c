@@ -429,8 +429,8 @@ static int file_mode(ctx_t *c, kx_common *com, const char *w0path, char **grads,
 		kx_error("%s: %s", w0path, err);
 		return 1;
 	}
-	memcpy(need(c, M_W0, R * C), a.v, R * C * sizeof(double));
-	kx_array_free(&a);
+	free(c->m[M_W0]);                    /* W0's array becomes the record's buffer */
+	c->m[M_W0] = a.v, c->cap[M_W0] = R * C;
 	const char *cp = c->covpath ? c->covpath : c->xpath;
 	if (o->cfg.method == KX_LORA_CORDA) {
 		size_t n = o->blog ? R : C;
@@ -445,10 +445,9 @@ static int file_mode(ctx_t *c, kx_common *com, const char *w0path, char **grads,
 		}
 		o->cfg.cov = c->m[M_COV];
 	}
-	double *acc = need(c, M_G, R * C), *gk = need(c, M_T, R * C);
-	memset(acc, 0, R * C * sizeof *acc);
+	double *acc = need(c, M_G, R * C);   /* set by the first gradient */
 	for (int i = 0; i < ngrads; i++)
-		if (kx_lora_add_grad_file(grads[i], in_fmt, R, C, acc, gk, &K, err, sizeof err) < 0) {
+		if (kx_lora_add_grad_file(grads[i], in_fmt, R, C, acc, &K, err, sizeof err) < 0) {
 			kx_error("%s: %s", grads[i], err);
 			return 1;
 		}
