@@ -502,16 +502,23 @@ int kx_save_matrix(const char *path, const double *v, size_t rows, size_t cols, 
 
 /* ===== matrix files (lora.md 8.6) ===================================== */
 
-/* Round to float32 in place; the index of the first value not finite as a float32, or n. */
+/* Round to float32 in place; the index of the first value not finite as a float32, or n.
+ * One branch-free pass (it vectorises), then a search only when a value was bad: the
+ * rounded value of a bad one is not finite either (NaN stays NaN, the rest overflow). */
 static size_t to_f32(double *v, size_t n)
 {
+	int ok = 1;
 	for (size_t i = 0; i < n; i++) {
 		float f = (float)v[i];
-		if (!(v[i] - v[i] == 0) || !(f - f == 0))
-			return i;
+		ok &= (v[i] - v[i] == 0) & (f - f == 0);
 		v[i] = f;
 	}
-	return n;
+	if (ok)
+		return n;
+	size_t i = 0;
+	while (i < n && v[i] - v[i] == 0)
+		i++;
+	return i;
 }
 
 /* Values per piece when a file is streamed: 256 KiB of doubles, so a piece is
