@@ -88,8 +88,9 @@ int kx_qr_t(size_t m, size_t n, double *At)
 
 int kx_svd_t(size_t m, size_t n, double *At, double *Ut, double *s, double *V)
 {
+	size_t k = m < n ? m : n;
 	return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (int)m, (int)n, At, (int)m, s, Ut, (int)m, V,
-	                      (int)n);
+	                      (int)k);
 }
 
 int kx_eigh(size_t n, double *A, double *w)

@@ -16,38 +16,72 @@ void kx_lora_sign_fix(size_t m, size_t n, size_t k, size_t ldu, double *U, doubl
 {
 	/* U: (m, ldu) with the singular vectors in columns 0..k-1; Vh: (k, n).
 	 * The pivot tolerance (1e-6 relative) makes exactly tied magnitudes (e.g.
-	 * the vectors of sign(G)) pick the first index whatever the rounding noise. */
-	for (size_t i = 0; i < k; i++) {
-		double mx = 0;
-		for (size_t j = 0; j < m; j++)
-			if (fabs(U[j * ldu + i]) > mx)
-				mx = fabs(U[j * ldu + i]);
-		size_t piv = 0;
-		for (size_t j = 0; j < m; j++)
-			if (fabs(U[j * ldu + i]) >= mx * (1 - 1e-6)) {
-				piv = j;
-				break;
-			}
-		if (U[piv * ldu + i] < 0) {
+	 * the vectors of sign(G)) pick the first index whatever the rounding noise.
+	 * U is swept row by row (the column maxima, then the first entry within
+	 * the tolerance, then the flips), not column by column: a column walk of a
+	 * 4096 x 4096 U misses the cache at every step. */
+	size_t kk = k ? k : 1;
+	double *lim = calloc(kk, sizeof *lim);
+	unsigned char *st = calloc(kk, 1);   /* 0: pivot not found yet, 1: keep, 2: flip */
+	if (!lim || !st) {
+		free(lim);
+		free(st);
+		for (size_t i = 0; i < k; i++) {  /* no memory: the same rule, column by column */
+			double c = 0;
 			for (size_t j = 0; j < m; j++)
+				if (fabs(U[j * ldu + i]) > c)
+					c = fabs(U[j * ldu + i]);
+			size_t p = 0;
+			for (size_t j = 0; j < m; j++)
+				if (fabs(U[j * ldu + i]) >= c * (1 - 1e-6)) {
+					p = j;
+					break;
+				}
+			if (U[p * ldu + i] < 0) {
+				for (size_t j = 0; j < m; j++)
+					U[j * ldu + i] = -U[j * ldu + i];
+				for (size_t j = 0; j < n; j++)
+					Vh[i * n + j] = -Vh[i * n + j];
+			}
+		}
+		return;
+	}
+	for (size_t j = 0; j < m; j++)
+		for (size_t i = 0; i < k; i++)
+			if (fabs(U[j * ldu + i]) > lim[i])
+				lim[i] = fabs(U[j * ldu + i]);
+	for (size_t i = 0; i < k; i++)
+		lim[i] *= 1 - 1e-6;
+	for (size_t j = 0; j < m; j++)
+		for (size_t i = 0; i < k; i++)
+			if (!st[i] && fabs(U[j * ldu + i]) >= lim[i])
+				st[i] = U[j * ldu + i] < 0 ? 2 : 1;
+	for (size_t j = 0; j < m; j++)
+		for (size_t i = 0; i < k; i++)
+			if (st[i] == 2)
 				U[j * ldu + i] = -U[j * ldu + i];
+	for (size_t i = 0; i < k; i++)
+		if (st[i] == 2)
 			for (size_t j = 0; j < n; j++)
 				Vh[i * n + j] = -Vh[i * n + j];
-		}
-	}
+	free(lim);
+	free(st);
 }
 
 /* ===== full SVD ========================================================= */
 
 int kx_lora_svd(size_t m, size_t n, const double *M, double *U, double *S, double *Vh)
 {
-	/* M (m, n) copied: dgesdd destroys its input. U (m, k), S (k), Vh (k, n). */
+	/* M (m, n) copied: dgesdd destroys its input.  U (m, k), S (k), Vh (k, n).
+	 * Row-major M is the column-major M^T (n, m), whose SVD V S U^T gives
+	 * Vh and U in our row-major order directly: no transposed copies in and
+	 * out (LAPACKE's row-major dgesdd makes three). */
 	size_t k = m < n ? m : n;
 	double *a = malloc(m * n * sizeof *a);
 	if (!a)
 		return -1;
 	memcpy(a, M, m * n * sizeof *a);
-	int info = kx_svd(m, n, a, U, S, Vh);
+	int info = kx_svd_t(n, m, a, Vh, S, U);
 	free(a);
 	if (info == 0)
 		kx_lora_sign_fix(m, n, k, k, U, Vh);
