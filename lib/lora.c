@@ -178,7 +178,8 @@ static void shift_base(size_t m, size_t n, size_t r, double s, const double *W0,
 	for (size_t i0 = 0; i0 < m; i0 += rb) {
 		size_t mb = m - i0 < rb ? m - i0 : rb;
 		double *w = w0_adj + i0 * n;
-		memcpy(w, W0 + i0 * n, mb * n * sizeof *w);
+		if (w != W0 + i0 * n)            /* w0_adj may be W0 itself (lora.h) */
+			memcpy(w, W0 + i0 * n, mb * n * sizeof *w);
 		kx_gemm(0, 0, mb, n, r, -s, B + i0 * r, A, 1.0, w);
 		for (size_t i = 0; i < mb * n; i++)
 			w[i] = f32(w[i]);
@@ -444,7 +445,7 @@ int kx_lora_init(const kx_lora_cfg *cfg, size_t m, size_t n, const double *W0, c
 		return info;
 	if (shifts)
 		shift_base(m, n, r, res->scale, W0, res->B, res->A, res->w0_adj);
-	else
+	else if (res->w0_adj != W0)
 		memcpy(res->w0_adj, W0, m * n * sizeof *W0);   /* the input bits, unchanged */
 	return 0;
 }
