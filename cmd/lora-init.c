@@ -264,23 +264,23 @@ static int compute(ctx_t *c, kx_lora_opts *o, size_t R, size_t C, int has_grad, 
 	}
 	kx_rng g;
 	kx_rng_seed(&g, o->seed, o->own_seed ? 0 : k);
+	int want_check = c->check;
+	for (int i = 0; c->listed && i < c->nfields; i++)
+		want_check |= c->fields[i] == F_CHECK;
 	kx_lora_res *lrp = &c->lr;
+	/* w0_adj takes W0's place when nothing reads W0 afterwards */
 	*lrp = (kx_lora_res){ .A = need(c, M_A, r * n), .B = need(c, M_B, m * r),
-	                    .w0_adj = need(c, M_W, m * n), .sigma = need(c, M_SIGMA, 2 * r) };
+	                    .w0_adj = want_check || c->dora ? need(c, M_W, m * n) : W0,
+	                    .sigma = need(c, M_SIGMA, 2 * r) };
 	if (v && m >= 1024 && n >= 1024)
 		kx_progress("SVD %zux%zu (%s)", m, n,
 		            kx_lora_svd_choice(o->cfg.svd, m, n, r, o->cfg.oversample, v * r) == KX_SVD_FULL
 		            ? "full" : "randomized");
 	int info = kx_lora_init(&o->cfg, m, n, W0, G, &g, lrp);
 	*u = (outrec_t){ .o = o, .R = R, .C = C, .m = m, .n = n, .lr = lrp, .has_grad = has_grad };
-	if (info == 0 && (c->check || c->listed)) {
-		int want_check = c->check;
-		for (int i = 0; c->listed && i < c->nfields; i++)
-			want_check |= c->fields[i] == F_CHECK;
-		if (want_check) {
-			u->has_check = 1;
-			info = kx_lora_check_run(&o->cfg, m, n, W0, G, lrp, &g, &u->chk);
-		}
+	if (info == 0 && want_check) {
+		u->has_check = 1;
+		info = kx_lora_check_run(&o->cfg, m, n, W0, G, lrp, &g, &u->chk);
 	}
 	kx_progress_done();
 	if (info == -2 || info == -3) {
@@ -429,8 +429,8 @@ static int file_mode(ctx_t *c, kx_common *com, const char *w0path, char **grads,
 		kx_error("%s: %s", w0path, err);
 		return 1;
 	}
-	memcpy(need(c, M_W0, R * C), a.v, R * C * sizeof(double));
-	kx_array_free(&a);
+	free(c->m[M_W0]);                    /* W0's array becomes the record's buffer */
+	c->m[M_W0] = a.v, c->cap[M_W0] = R * C;
 	const char *cp = c->covpath ? c->covpath : c->xpath;
 	if (o->cfg.method == KX_LORA_CORDA) {
 		size_t n = o->blog ? R : C;
@@ -445,10 +445,9 @@ static int file_mode(ctx_t *c, kx_common *com, const char *w0path, char **grads,
 		}
 		o->cfg.cov = c->m[M_COV];
 	}
-	double *acc = need(c, M_G, R * C), *gk = need(c, M_T, R * C);
-	memset(acc, 0, R * C * sizeof *acc);
+	double *acc = need(c, M_G, R * C);   /* set by the first gradient */
 	for (int i = 0; i < ngrads; i++)
-		if (kx_lora_add_grad_file(grads[i], in_fmt, R, C, acc, gk, &K, err, sizeof err) < 0) {
+		if (kx_lora_add_grad_file(grads[i], in_fmt, R, C, acc, &K, err, sizeof err) < 0) {
 			kx_error("%s: %s", grads[i], err);
 			return 1;
 		}

@@ -436,32 +436,97 @@ int kx_is_raw_name(const char *path, int fmt)
 	return fmt == KX_FMT_F32 || fmt == KX_FMT_F64;
 }
 
+/* The values as little-endian f32 or f64, converted a piece at a time into
+ * one buffer and written with one fwrite per piece (not one per value). */
+static int write_le(FILE *f, const double *v, size_t n, int f32)
+{
+	unsigned char buf[65536];
+	size_t w = f32 ? 4 : 8, per = sizeof buf / w;
+	for (size_t off = 0; off < n; off += per) {
+		size_t k = n - off < per ? n - off : per;
+		for (size_t i = 0; i < k; i++) {
+			if (f32) {
+				float x = (float)v[off + i];
+				memcpy(buf + 4 * i, &x, 4);
+			} else {
+				memcpy(buf + 8 * i, &v[off + i], 8);
+			}
+		}
+		if (fwrite(buf, w, k, f) != k)
+			return -1;
+	}
+	return 0;
+}
+
 int kx_save_matrix(const char *path, const double *v, size_t rows, size_t cols, int fmt,
                    int npy_f32, char *err, size_t errsz)
 {
-	if (fmt != KX_FMT_F32 && fmt != KX_FMT_F64) {
-		size_t shape[2] = { rows, cols };
-		return kx_npy_save(path, v, 2, shape, npy_f32, err, errsz);   /* atomic itself */
+	/* raw little-endian when fmt is F32/F64, else a version 1.0 .npy whose
+	 * header is the one npy.c writes; under a temporary name in the same
+	 * directory, renamed when complete */
+	int raw = fmt == KX_FMT_F32 || fmt == KX_FMT_F64, f32 = raw ? fmt == KX_FMT_F32 : npy_f32;
+	size_t plen = strlen(path) + 32;
+	char *tmp = kx_malloc(plen);
+	snprintf(tmp, plen, "%s.tmp%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "wb");
+	if (!f) {
+		errf(err, errsz, "%s: cannot create: %s", path, strerror(errno));
+		free(tmp);
+		return -1;
 	}
-	return kx_raw_save(path, v, rows * cols, fmt == KX_FMT_F32, err, errsz);   /* rounds once */
+	int bad = 0;
+	if (!raw) {
+		char dict[256];
+		int m = snprintf(dict, sizeof dict,
+		                 "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu), }",
+		                 f32 ? "<f4" : "<f8", rows, cols);
+		size_t pad = (64 - (10 + (size_t)m + 1) % 64) % 64, hlen = (size_t)m + pad + 1;
+		unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff),
+		                          (unsigned char)(hlen >> 8) };
+		bad = fwrite(pre, 1, 10, f) != 10 || fwrite(dict, 1, (size_t)m, f) != (size_t)m;
+		for (size_t i = 0; i < pad && !bad; i++)
+			bad = fputc(' ', f) == EOF;
+		bad = bad || fputc('\n', f) == EOF;
+	}
+	bad = bad || write_le(f, v, rows * cols, f32);
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path)) {
+		errf(err, errsz, "%s: write error: %s", path, strerror(errno));
+		remove(tmp);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return 0;
 }
 
 /* ===== matrix files (lora.md 8.6) ===================================== */
 
-/* Round to float32 in place; the index of the first value not finite as a float32, or n. */
+/* Round to float32 in place; the index of the first value not finite as a float32, or n.
+ * One branch-free pass (it vectorises), then a search only when a value was bad: the
+ * rounded value of a bad one is not finite either (NaN stays NaN, the rest overflow). */
 static size_t to_f32(double *v, size_t n)
 {
+	int ok = 1;
 	for (size_t i = 0; i < n; i++) {
 		float f = (float)v[i];
-		if (!(v[i] - v[i] == 0) || !(f - f == 0))
-			return i;
+		ok &= (v[i] - v[i] == 0) & (f - f == 0);
 		v[i] = f;
 	}
-	return n;
+	if (ok)
+		return n;
+	size_t i = 0;
+	while (i < n && v[i] - v[i] == 0)
+		i++;
+	return i;
 }
 
-int kx_lora_load_w0(const char *path, int fmt, long long rows, long long cols, kx_array *a,
-                    size_t *R, size_t *C, char *err, size_t errsz)
+/* Values per piece when a file is streamed: 256 KiB of doubles, so a piece is
+ * converted, checked and used while it is still in the cache. */
+#define PIECE 32768
+
+static int load_w0_whole(const char *path, int fmt, long long rows, long long cols, kx_array *a,
+                         size_t *R, size_t *C, char *err, size_t errsz)
 {
 	if (kx_load_array(path, fmt, kx_is_raw_name(path, fmt) ? (size_t)cols : 0, a, err, errsz) < 0)
 		return -1;
@@ -488,8 +553,54 @@ int kx_lora_load_w0(const char *path, int fmt, long long rows, long long cols, k
 	return 0;
 }
 
-int kx_lora_add_grad_file(const char *path, int fmt, size_t R, size_t C, double *acc, double *tmp,
-                          size_t *K, char *err, size_t errsz)
+int kx_lora_load_w0(const char *path, int fmt, long long rows, long long cols, kx_array *a,
+                    size_t *R, size_t *C, char *err, size_t errsz)
+{
+	/* .npy and raw files with a row width are streamed into W0's own array
+	 * (no copy of the file, no second array); JSON, standard input and a raw
+	 * file without --cols are loaded whole, as before */
+	if (!strcmp(path, "-") || (kx_is_raw_name(path, fmt) && !cols))
+		return load_w0_whole(path, fmt, rows, cols, a, R, C, err, errsz);
+	kx_matstream ms;
+	*a = (kx_array){ 0 };
+	if (kx_matstream_open(&ms, path, fmt, (size_t)cols, err, errsz) < 0)
+		return -1;
+	if (ms.ndim == 1) {
+		*C = cols ? (size_t)cols : ms.size;
+		*R = *C && ms.size % *C == 0 ? ms.size / *C : 0;
+	} else {
+		*R = ms.shape[0];
+		*C = ms.ndim == 2 ? ms.shape[1] : 0;
+	}
+	int rc = -1;
+	if (ms.ndim == 3 || !*R || !*C || (rows && (size_t)rows != *R) || (cols && (size_t)cols != *C)) {
+		errf(err, errsz, "W0 must be a non-empty 2-D matrix%s (got %zu values)",
+		     rows || cols ? " of the --rows/--cols shape" : "", ms.size);
+		goto out;
+	}
+	*a = (kx_array){ .v = kx_malloc(ms.size * sizeof(double)), .ndim = 2, .shape = { *R, *C },
+	                 .size = ms.size };
+	for (size_t off = 0; off < ms.size; off += PIECE) {
+		size_t n = ms.size - off < PIECE ? ms.size - off : PIECE;
+		if (kx_matstream_read(&ms, a->v + off, n, err, errsz) < 0)
+			goto out;
+		size_t bad = to_f32(a->v + off, n);
+		if (bad < n) {
+			errf(err, errsz, "the value at row %zu, column %zu is not a finite float32 value",
+			     (off + bad) / *C + 1, (off + bad) % *C + 1);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc)
+		kx_array_free(a);
+	kx_matstream_close(&ms);
+	return rc;
+}
+
+int kx_lora_add_grad_file(const char *path, int fmt, size_t R, size_t C, double *acc, size_t *K,
+                          char *err, size_t errsz)
 {
 	kx_matstream ms;
 	if (kx_matstream_open(&ms, path, fmt, C, err, errsz) < 0)
@@ -498,27 +609,42 @@ int kx_lora_add_grad_file(const char *path, int fmt, size_t R, size_t C, double 
 	int ok = ms.size > 0 && ms.size % (R * C) == 0 &&
 	         (ms.ndim == 3 ? ms.shape[1] == R && ms.shape[2] == C
 	                       : ms.ndim == 2 ? ms.shape[1] == C : R == 1);
+	double *tmp = NULL;
 	if (!ok) {
 		errf(err, errsz, "expected gradients of W0's shape %zu x %zu (K x %zu rows, or K x %zu x %zu)",
 		     R, C, R, R, C);
 		goto out;
 	}
-	for (size_t k = 0, nk = ms.size / (R * C); k < nk; k++) {
+	size_t RC = R * C;
+	tmp = kx_malloc((RC < PIECE ? RC : PIECE) * sizeof *tmp);
+	for (size_t k = 0, nk = ms.size / RC; k < nk; k++) {
 		kx_progress("averaging %zu gradients", *K + 1);
-		if (kx_matstream_read(&ms, tmp, R * C, err, errsz) < 0)
-			goto out;
-		size_t bad = to_f32(tmp, R * C);
-		if (bad < R * C) {
-			errf(err, errsz, "gradient %zu, row %zu, column %zu is not a finite float32 value", k + 1,
-			     bad / C + 1, bad % C + 1);
-			goto out;
+		/* each gradient is read in pieces: rounded to float32, checked, and
+		 * summed in double in file order; the first one of all sets acc
+		 * (0.0 + x: the same bits as adding to zeros, -0 included) */
+		for (size_t off = 0; off < RC; off += PIECE) {
+			size_t n = RC - off < PIECE ? RC - off : PIECE;
+			if (kx_matstream_read(&ms, tmp, n, err, errsz) < 0)
+				goto out;
+			size_t bad = to_f32(tmp, n);
+			if (bad < n) {
+				errf(err, errsz, "gradient %zu, row %zu, column %zu is not a finite float32 value",
+				     k + 1, (off + bad) / C + 1, (off + bad) % C + 1);
+				goto out;
+			}
+			double *d = acc + off;
+			if (*K == 0)
+				for (size_t i = 0; i < n; i++)
+					d[i] = 0.0 + tmp[i];
+			else
+				for (size_t i = 0; i < n; i++)
+					d[i] += tmp[i];
 		}
-		for (size_t i = 0; i < R * C; i++)   /* summed in double, in file order */
-			acc[i] += tmp[i];
 		++*K;
 	}
 	rc = 0;
 out:
+	free(tmp);
 	kx_matstream_close(&ms);
 	return rc;
 }

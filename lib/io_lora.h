@@ -112,15 +112,18 @@ int kx_save_matrix(const char *path, const double *v, size_t rows, size_t cols, 
 
 /* W0 from a matrix file (kx_load_array's formats; raw needs cols): 2-D, or
  * 1-D reshaped by cols (one row without it); rows/cols (0 = any) must agree.
- * On success *a owns the R*C values, rounded to float32. */
+ * On success *a owns the R*C values, rounded to float32.  .npy files and raw
+ * files with cols are streamed straight into *a (no copy of the file). */
 int kx_lora_load_w0(const char *path, int fmt, long long rows, long long cols, kx_array *a,
                     size_t *R, size_t *C, char *err, size_t errsz);
 /* Add every R x C gradient of a file to acc (R*C) and count them in *K: the
  * file holds K gradients stacked by rows, (K R, C), or a 3-D .npy (K, R, C).
- * .npy and raw files are streamed one gradient at a time through tmp (R*C);
- * each gradient is rounded to float32 first (lora.md 4.4 step 1). */
-int kx_lora_add_grad_file(const char *path, int fmt, size_t R, size_t C, double *acc, double *tmp,
-                          size_t *K, char *err, size_t errsz);
+ * .npy and raw files are streamed in pieces of 32768 values; each gradient is
+ * rounded to float32 first (lora.md 4.4 step 1).  When *K is 0 on entry the
+ * first gradient sets acc (acc need not be zeroed): the sum is the same, in
+ * the same order, as adding every gradient to zeros. */
+int kx_lora_add_grad_file(const char *path, int fmt, size_t R, size_t C, double *acc, size_t *K,
+                          char *err, size_t errsz);
 
 /* --check's object {"recon_max_abs":..., "cos_step":..., "cos_bound":...} in
  * o's number style (cos_* only with a gradient). */

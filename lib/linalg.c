@@ -74,6 +74,25 @@ int kx_qr(size_t m, size_t n, double *A, double *R)
 	return info;
 }
 
+int kx_qr_t(size_t m, size_t n, double *At)
+{
+	double *tau = malloc((n ? n : 1) * sizeof *tau);
+	if (!tau)
+		return -1;
+	int info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (int)m, (int)n, At, (int)m, tau);
+	if (info == 0)
+		info = LAPACKE_dorgqr(LAPACK_COL_MAJOR, (int)m, (int)n, (int)n, At, (int)m, tau);
+	free(tau);
+	return info;
+}
+
+int kx_svd_t(size_t m, size_t n, double *At, double *Ut, double *s, double *V)
+{
+	size_t k = m < n ? m : n;
+	return LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (int)m, (int)n, At, (int)m, s, Ut, (int)m, V,
+	                      (int)k);
+}
+
 int kx_eigh(size_t n, double *A, double *w)
 {
 	return LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', 'U', (int)n, A, (int)n, w);

@@ -28,6 +28,16 @@ int kx_solve(size_t n, size_t nrhs, double *A, double *B);
 /* Thin QR of A (m, n), m >= n: A is replaced by Q (m, n); R (n, n) upper
  * triangular if R != NULL.  dgeqrf + dorgqr. */
 int kx_qr(size_t m, size_t n, double *A, double *R);
+/* The same two factorisations on a matrix held as its transpose, i.e. in
+ * column-major order, so LAPACK needs no transposed copy (what LAPACKE's
+ * row-major interface makes): At (n, m) row-major is A (m, n).
+ * kx_qr_t (m >= n): At is replaced by Q^T (n, m), Q the thin Q of A
+ * (dgeqrf + dorgqr).
+ * kx_svd_t: A = U diag(s) Vt, k = min(m, n), s descending; Ut (k, m)
+ * receives U^T, V (n, k) receives V (row-major, i.e. Vt in column-major
+ * order); At is overwritten (dgesdd, jobz = S). */
+int kx_qr_t(size_t m, size_t n, double *At);
+int kx_svd_t(size_t m, size_t n, double *At, double *Ut, double *s, double *V);
 /* Symmetric eigendecomposition of A (n, n): w ascending, A replaced by the
  * eigenvectors in columns.  dsyevd. */
 int kx_eigh(size_t n, double *A, double *w);

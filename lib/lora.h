@@ -123,7 +123,9 @@ int kx_lora_qr(size_t m, size_t n, const double *M, double *Q, double *R);
  * gradient (needed by lora-ga, else may be NULL); g the record's generator,
  * freshly seeded (used by lora, gaussian, orthogonal and the randomized SVD).
  * The rank must already have passed kx_lora_rank_error, and a randomized SVD
- * kx_lora_svd_choice. */
+ * kx_lora_svd_choice.  res->w0_adj may point at W0 itself (W0 is read before
+ * w0_adj is written, row block by row block): a caller that needs W0 no more
+ * (no --check, no --dora) saves an (m, n) array and a copy. */
 int kx_lora_init(const kx_lora_cfg *cfg, size_t m, size_t n, const double *W0, const double *G,
                  kx_rng *g, kx_lora_res *res);
 

@@ -482,6 +482,33 @@ print(json.dumps({"name": "L", "w0": w.tolist(), "grads": g.tolist()}))' > rec.j
 	[ "$a" = "$b" ]
 }
 
+@test "lora-init: file mode streams large files in pieces: same mean, same positions in messages, W0 unchanged" {
+	cd "$BATS_TEST_TMPDIR"
+	# 200 x 200 = 40000 values: W0 and each gradient span two 32768-value pieces
+	py 'r = np.random.default_rng(3)
+w = r.standard_normal((200, 200)).astype(np.float32); g = r.standard_normal((3, 200, 200)).astype(np.float32)
+np.save("w.npy", w); np.save("g.npy", g); g[:2].tofile("g01.f32"); np.save("g2.npy", g[2:])
+b = g.copy(); b[1, 180, 123] = np.inf; np.save("gbad.npy", b)
+v = w.copy(); v[190, 7] = np.nan; np.save("wbad.npy", v)'
+	lora-init --w0 w.npy --grad g.npy -r 4 --svd full --out-prefix a
+	lora-init --w0 w.npy --grad g01.f32 --grad g2.npy -r 4 --svd full --out-prefix b
+	run py 'm = json.load(open("a.json")); A = np.load("a.A.npy").astype(float); B = np.load("a.B.npy").astype(float)
+W = np.load("a.w0.npy").astype(float); w0 = np.load("w.npy").astype(float); G = np.load("g.npy").astype(float).mean(0)
+S = np.linalg.svd(G, compute_uv=False)
+print(np.allclose(m["sigma"], S[:8], rtol=1e-12, atol=0), np.abs(W + m["scale"] * B @ A - w0).max() < 1e-5,
+      all((np.load("a." + x + ".npy") == np.load("b." + x + ".npy")).all() for x in ("A", "B", "w0")))'
+	assert_output 'True True True'
+	lora-init --w0 w.npy -m lora -r 2 --out-prefix c
+	run py 'print((np.load("c.w0.npy") == np.load("w.npy")).all())'
+	assert_output True
+	run lora-init --w0 w.npy --grad gbad.npy -r 2 --out-prefix d
+	assert_failure 1
+	assert_output 'lora-init: gbad.npy: gradient 2, row 181, column 124 is not a finite float32 value'
+	run lora-init --w0 wbad.npy --grad g.npy -r 2 --out-prefix d
+	assert_failure 1
+	assert_output 'lora-init: wbad.npy: the value at row 191, column 8 is not a finite float32 value'
+}
+
 @test "lora-init: file mode bad files: message names the file, exit 1" {
 	cd "$BATS_TEST_TMPDIR"
 	py 'r = np.random.default_rng(1)

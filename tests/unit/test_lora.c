@@ -376,8 +376,33 @@ static void mica_sign_dora(void)
 	tap_ok(d[0] == 5 && d[1] == 0 && d[2] == (double)(float)sqrt(2.0), "dora: float32 row norms 5, 0, sqrt 2");
 }
 
+static void sign_rule(void)
+{
+	/* 7.2 by hand: U (4, 3) in rows of ldu = 4 (a spare column), Vh (3, 2).
+	 * Column 0: max 0.7, the first entry within 1e-6 of it is -0.7 (row 1): flip.
+	 * Column 1: -0.6 is the largest, but 0.6 (1 - 1e-7) in row 1 comes first
+	 * and is within the tolerance: keep.  Column 2: zero, keep. */
+	double U[16] = { 0.1, 0.2, 0, 9, -0.7, 0.6 * (1 - 1e-7), 0, 9, 0.7, -0.6, 0, 9, 0.2, 0, 0, 9 };
+	double Vh[6] = { 1, 2, 3, 4, 5, 6 };
+	kx_lora_sign_fix(4, 2, 3, 4, U, Vh);
+	tap_ok(U[0] == -0.1 && U[4] == 0.7 && U[8] == -0.7 && U[12] == -0.2 && Vh[0] == -1 && Vh[1] == -2,
+	       "7.2: a column whose pivot is negative is flipped with its row of Vh");
+	tap_ok(U[1] == 0.2 && U[9] == -0.6 && Vh[2] == 3 && Vh[3] == 4,
+	       "7.2: the pivot is the first entry within 1e-6 of the largest magnitude");
+	tap_ok(U[2] == 0 && !signbit(U[2]) && Vh[4] == 5 && U[3] == 9 && U[15] == 9,
+	       "7.2: a zero column and the columns past k are left alone");
+	/* the full SVD of a 3 x 2 matrix with a negative-leaning first vector:
+	 * M = [[-3, 0], [0, 1], [0, 0]] = U diag(3, 1) Vh with U[:, 0] = e1 after the fix */
+	double M[6] = { -3, 0, 0, 1, 0, 0 }, Us[6], S[2], V2[4];
+	kx_lora_svd(3, 2, M, Us, S, V2);
+	tap_ok(tap_close(S[0], 3, 1e-15, 0) && tap_close(S[1], 1, 1e-15, 0) && tap_close(Us[0], 1, 1e-15, 0) &&
+	       tap_close(V2[0], -1, 1e-15, 0) && tap_close(Us[3], 1, 1e-15, 0) && tap_close(V2[3], 1, 1e-15, 0),
+	       "7.2: full SVD of diag(-3, 1) padded: u1 = e1, v1 = -e1, u2 = e2, v2 = e2");
+}
+
 int main(void)
 {
+	sign_rule();
 	mica_sign_dora();
 	worked_example();
 	known_answers();
