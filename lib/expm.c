@@ -48,14 +48,21 @@ static const double b13[] = { 64764752532480000., 32382376266240000., 7771770303
 
 double kx_norm1(size_t n, const double *M)
 {
-	/* M: (n, n); column sums of |M|, the largest.  NaN propagates. */
+	/* M: (n, n); column sums of |M|, the largest.  NaN propagates.  Rows are
+	 * read in order, 64 columns at a time (row-major: no strided walk down a
+	 * column); each sum still adds rows 0..n-1 in order. */
 	double best = 0;
-	for (size_t j = 0; j < n; j++) {
-		double s = 0;
-		for (size_t i = 0; i < n; i++)
-			s += fabs(M[i * n + j]);
-		if (!(s <= best))   /* also takes a NaN */
-			best = s;
+	for (size_t j0 = 0; j0 < n; j0 += 64) {
+		size_t w = n - j0 < 64 ? n - j0 : 64;
+		double acc[64] = { 0 };
+		for (size_t i = 0; i < n; i++) {
+			const double *row = M + i * n + j0;
+			for (size_t j = 0; j < w; j++)
+				acc[j] += fabs(row[j]);
+		}
+		for (size_t j = 0; j < w; j++)
+			if (!(acc[j] <= best))   /* also takes a NaN */
+				best = acc[j];
 	}
 	return best;
 }
@@ -84,6 +91,15 @@ static void axpy(size_t nn, double c, const double *X, double *Y)
 {
 	for (size_t i = 0; i < nn; i++)
 		Y[i] += c * X[i];
+}
+
+/* Y += a X1, then += b X2, then += c X3 (one pass, the same roundings as
+ * three axpy passes).  All (nn,). */
+static void axpy3(size_t nn, double a, const double *X1, double b, const double *X2, double c,
+                  const double *X3, double *Y)
+{
+	for (size_t i = 0; i < nn; i++)
+		Y[i] = ((Y[i] + a * X1[i]) + b * X2[i]) + c * X3[i];
 }
 
 /* Column block width of the triangular products and solves. */
@@ -360,9 +376,7 @@ int kx_expm_aug(size_t n, double dt, const double *A, const double *b, double *E
 			X[i] = b13[13] * A6[i] + b13[11] * A4[i] + b13[9] * A2[i];
 		/* T = Z6 W + b7 Z6 + b5 Z4 + b3 Z2 + b1 I (in Y; column t) */
 		mul(n, tri, A6, X, Y);
-		axpy(nn, b13[7], A6, Y);
-		axpy(nn, b13[5], A4, Y);
-		axpy(nn, b13[3], A2, Y);
+		axpy3(nn, b13[7], A6, b13[5], A4, b13[3], A2, Y);
 		for (size_t i = 0; i < n; i++)
 			Y[i * n + i] += b13[1];
 		if (e) {
@@ -378,9 +392,7 @@ int kx_expm_aug(size_t n, double dt, const double *A, const double *b, double *E
 		for (size_t i = 0; i < nn; i++)
 			Y[i] = b13[12] * A6[i] + b13[10] * A4[i] + b13[8] * A2[i];
 		mul(n, tri, A6, Y, E);
-		axpy(nn, b13[6], A6, E);
-		axpy(nn, b13[4], A4, E);
-		axpy(nn, b13[2], A2, E);
+		axpy3(nn, b13[6], A6, b13[4], A4, b13[2], A2, E);
 		for (size_t i = 0; i < n; i++)
 			E[i * n + i] += b13[0];
 	} else {

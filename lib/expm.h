@@ -20,6 +20,7 @@ int kx_expm(size_t n, const double *M, double *E);
  *   exp(dt [[A, b], [0, 0]]) = [[E, e], [0, 1]],
  * so E = exp(dt A) and e = int_0^dt exp(sA) ds b.  A: (n, n); b: (n,) or NULL
  * (then e is not written and this is exp(dt A)); E: (n, n), e: (n,) or NULL.
+ * E may alias A and e may alias b (both are read before anything is written).
  * The augmented matrix is never formed: its powers are [[A^k, A^(k-1) b],
  * [0, 0]], so every product is an n x n one plus a matrix-vector product, and
  * the Padé degree and squarings are those kx_expm picks for it.  A lower
