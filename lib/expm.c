@@ -322,7 +322,8 @@ int kx_expm_aug(size_t n, double dt, const double *A, const double *b, double *E
 	kx_expm_params(nu, &m, &s);
 	/* For m = 13 the powers Z^2, Z^4, Z^6 are formed before scaling and give
 	 * Al-Mohy & Higham's (2009) bound, which often needs one squaring fewer;
-	 * scaling them afterwards by 4^-s, 16^-s, 64^-s is exact.  (Not when the
+	 * scaling them afterwards by 4^-s, 16^-s, 64^-s is exact (powers of two,
+	 * barring underflow of entries negligible next to the norm).  (Not when the
 	 * unscaled sixth power could overflow.) */
 	int early = m == 13 && nu < 1e40;
 	if (early) {
