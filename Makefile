@@ -90,6 +90,12 @@ $(B)/bench/kernel: bench/kernel.c $(B)/libkexue.a $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(B)/libkexue.a $(LDLIBS)
 
+# The zoh timer used by bench/hippo-discretize.sh (hippo_zoh in-process).
+bench: $(B)/bench/kernel_hippo
+$(B)/bench/kernel_hippo: bench/kernel_hippo.c $(B)/libkexue.a $(LIBHDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(B)/libkexue.a $(LDLIBS)
+
 # libFuzzer builds of the harnesses (clang, ASan, UBSan), run for FUZZ_SECONDS
 # each over tests/fuzz/corpus/NAME, which grows with what they find.
 FUZZ_SECONDS ?= 60

@@ -155,29 +155,9 @@ int hippo_gbt(size_t N, const double *A, const double *B, double dt, double alph
 
 int hippo_zoh(size_t N, const double *A, const double *B, double dt, double *Ad, double *Bd)
 {
-	/* A: (N, N), B: (N,); Ad: (N, N), Bd: (N,).  Aug = dt [[A, B], [0, 0]]
-	 * is (N+1, N+1); exp(Aug) = [[Ad, Bd], [0, 1]] (Van Loan). */
-	size_t W = N + 1;
-	double *M = calloc(W * W, sizeof *M), *E = malloc(W * W * sizeof *E);
-	if (!M || !E) {
-		free(M);
-		free(E);
-		return -1;
-	}
-	for (size_t i = 0; i < N; i++) {
-		for (size_t j = 0; j < N; j++)
-			M[i * W + j] = dt * A[i * N + j];
-		M[i * W + N] = dt * B[i];
-	}
-	int info = kx_expm(W, M, E);
-	if (info == 0)
-		for (size_t i = 0; i < N; i++) {
-			memcpy(Ad + i * N, E + i * W, N * sizeof *Ad);
-			Bd[i] = E[i * W + N];
-		}
-	free(M);
-	free(E);
-	return info;
+	/* A: (N, N), B: (N,); Ad: (N, N), Bd: (N,).  exp(dt [[A, B], [0, 0]]) =
+	 * [[Ad, Bd], [0, 1]] (Van Loan), without forming the (N+1)^2 matrix. */
+	return kx_expm_aug(N, dt, A, B, Ad, Bd, 0);
 }
 
 void hippo_rescale(size_t N, const double *lam, double *G, double *H)

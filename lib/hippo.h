@@ -57,7 +57,8 @@ int hippo_gbt(size_t N, const double *A, const double *B, double dt, double alph
 
 /* Zero-order hold: Ad = exp(dt A), Bd = int_0^dt exp(sA) ds B, both read off
  * exp(dt [[A, B], [0, 0]]) (size N + 1; works for singular A, as scipy does).
- * Shapes as hippo_gbt.  0 ok, -1 out of memory, > 0 LAPACK failure. */
+ * Shapes as hippo_gbt; Ad may alias A and Bd may alias B (in place).  0 ok,
+ * -1 out of memory, > 0 LAPACK failure. */
 int hippo_zoh(size_t N, const double *A, const double *B, double dt, double *Ad, double *Bd);
 
 /* ===== scaled LegS (sections 3.2-3.4, 4) ===== */

@@ -115,18 +115,9 @@ int hippo_legs_pair(size_t N, int zoh, int step, int start, double alpha, double
 		double h;
 		if (!hippo_legs_zoh_h(start, k, &h))
 			goto hold;
-		double *A = malloc(N * N * sizeof *A), *B = malloc(N * sizeof *B);
-		if (!A || !B) {
-			free(A);
-			free(B);
-			return -1;
-		}
 		hippo_sys s = { .measure = HIPPO_LEGS, .N = N, .norm = HIPPO_ORTHO };
-		hippo_transition(&s, A, B);
-		int info = hippo_zoh(N, A, B, h, G, H);
-		free(A);
-		free(B);
-		return info;
+		hippo_transition(&s, G, H);        /* A, B built in G, H; zoh in place */
+		return hippo_zoh(N, G, H, h, G, H);
 	}
 	double di, de, db;
 	if (!hippo_legs_deltas(step, start, alpha, k, &di, &de, &db))

@@ -36,12 +36,16 @@ int hippo_mem_init(hippo_mem *m, const hippo_sys *s, int zoh, double alpha, doub
 	hippo_norm_lambda(s, m->lam);
 	if (scaled || structured)
 		return 0;
-	/* Dense LTI: discretise once. */
+	/* Dense LTI: discretise once (zoh in place: A is built in Ad). */
+	if (zoh) {
+		hippo_transition(s, m->Ad, B);
+		return hippo_zoh(N, m->Ad, B, dt, m->Ad, m->Bd);
+	}
 	double *A = malloc(N * N * sizeof *A);
 	if (!A)
 		return -1;
 	hippo_transition(s, A, B);
-	int info = zoh ? hippo_zoh(N, A, B, dt, m->Ad, m->Bd) : hippo_gbt(N, A, B, dt, alpha, m->Ad, m->Bd);
+	int info = hippo_gbt(N, A, B, dt, alpha, m->Ad, m->Bd);
 	free(A);
 	return info;
 }
@@ -117,6 +121,10 @@ int hippo_discrete_pair(const hippo_sys *s, int zoh, double alpha, double dt, in
 		free(lam);
 		return info;
 	}
+	if (zoh) {                 /* in place: A and B are built in Ad and Bd */
+		hippo_transition(s, Ad, Bd);
+		return hippo_zoh(N, Ad, Bd, dt, Ad, Bd);
+	}
 	double *A = malloc(N * N * sizeof *A), *B = malloc(N * sizeof *B);
 	if (!A || !B) {
 		free(A);
@@ -124,7 +132,7 @@ int hippo_discrete_pair(const hippo_sys *s, int zoh, double alpha, double dt, in
 		return -1;
 	}
 	hippo_transition(s, A, B);
-	info = zoh ? hippo_zoh(N, A, B, dt, Ad, Bd) : hippo_gbt(N, A, B, dt, alpha, Ad, Bd);
+	info = hippo_gbt(N, A, B, dt, alpha, Ad, Bd);
 	free(A);
 	free(B);
 	return info;

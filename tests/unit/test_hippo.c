@@ -98,6 +98,75 @@ static void test_expm(void)
 	tap_ok(isnan(E[0]) && isnan(E[3]), "expm of a NaN matrix is NaN");
 }
 
+/* The structured paths of kx_expm_aug against a second computation: the
+ * triangular path (LegS-LTI, LagT, scaled LegS) against the dense one, and the
+ * augmented column carried as matrix-vector products against kx_expm of the
+ * explicit (N+1)^2 matrix [[dt A, dt B], [0, 0]]. */
+static void test_expm_structured(void)
+{
+	const struct { int measure; size_t N; double dt; } cs[] = {
+		{ HIPPO_LEGS, 1, 0.3 }, { HIPPO_LEGS, 5, 0.01 }, { HIPPO_LEGS, 70, 1e-3 },
+		{ HIPPO_LEGS, 150, 0.01 }, { HIPPO_LEGS, 150, 1.0 }, { HIPPO_LAGT, 130, 0.25 },
+		{ HIPPO_LAGT, 64, 1e-3 }, { HIPPO_LEGT, 90, 0.05 }, { HIPPO_FOUT, 66, 0.1 },
+	};
+	for (size_t c = 0; c < sizeof cs / sizeof cs[0]; c++) {
+		size_t N = cs[c].N, W = N + 1;
+		double dt = cs[c].dt;
+		hippo_sys s = { .measure = cs[c].measure, .lti = 1, .N = N, .theta = 1, .beta = 1 };
+		double *A = malloc(N * N * sizeof *A), *B = malloc(N * sizeof *B),
+		       *E1 = malloc(N * N * sizeof *E1), *e1 = malloc(N * sizeof *e1),
+		       *E2 = malloc(N * N * sizeof *E2), *e2 = malloc(N * sizeof *e2),
+		       *M = calloc(W * W, sizeof *M), *F = malloc(W * W * sizeof *F);
+		hippo_transition(&s, A, B);
+		for (size_t i = 0; i < N; i++) {
+			for (size_t j = 0; j < N; j++)
+				M[i * W + j] = dt * A[i * N + j];
+			M[i * W + N] = dt * B[i];
+		}
+		int ok = kx_expm_aug(N, dt, A, B, E1, e1, 0) == 0 &&
+		         kx_expm_aug(N, dt, A, B, E2, e2, KX_EXPM_DENSE) == 0 && kx_expm(W, M, F) == 0;
+		double scale = maxabs(F, W * W), d12 = 0, d1f = 0, upper = 0;
+		for (size_t i = 0; i < N; i++) {
+			for (size_t j = 0; j < N; j++) {
+				d12 = fmax(d12, fabs(E1[i * N + j] - E2[i * N + j]));
+				d1f = fmax(d1f, fabs(E1[i * N + j] - F[i * W + j]));
+				if (j > i)
+					upper = fmax(upper, fabs(E1[i * N + j]));
+			}
+			d12 = fmax(d12, fabs(e1[i] - e2[i]));
+			d1f = fmax(d1f, fabs(e1[i] - F[i * W + N]));
+		}
+		int tri = cs[c].measure == HIPPO_LEGS || cs[c].measure == HIPPO_LAGT;
+		char what[160];
+		snprintf(what, sizeof what, "expm of [[A, B], [0, 0]] (%s N = %zu, dt = %g): the %s path "
+		         "equals the dense one and the explicit (N+1)^2 matrix", s.measure == HIPPO_LEGS ?
+		         "legs" : s.measure == HIPPO_LAGT ? "lagt" : s.measure == HIPPO_LEGT ? "legt" : "fout",
+		         N, dt, tri ? "triangular" : "column");
+		tap_ok(ok && d12 <= 1e-13 * scale && d1f <= 1e-13 * scale && (!tri || upper == 0), what);
+		if (!(d12 <= 1e-13 * scale && d1f <= 1e-13 * scale))
+			printf("#   tri/dense %g, vs explicit %g (scale %g)\n", d12, d1f, scale);
+		free(A); free(B); free(E1); free(e1); free(E2); free(e2); free(M); free(F);
+	}
+	/* Overscaling (Al-Mohy & Higham 2009, section 1): exp([[1, c], [0, -1]]) =
+	 * [[e, c sinh(1)], [0, 1/e]].  ||M||_1 = c + 1 asks for about log2(c)
+	 * squarings by the norm alone, each losing accuracy in the (2,2) entry;
+	 * the bound from ||M^k||^(1/k) needs none. */
+	const double cs2[] = { 1e2, 1e6, 1e10 };
+	for (int k = 0; k < 3; k++) {
+		double c = cs2[k], M[4] = { 1, c, 0, -1 }, E[4];
+		kx_expm(2, M, E);
+		double want[4] = { exp(1), c * sinh(1), 0, exp(-1) };
+		double err = 0;
+		for (int i = 0; i < 4; i++)
+			err = fmax(err, fabs(E[i] - want[i]) / (want[i] != 0 ? fabs(want[i]) : 1));
+		char what[100];
+		snprintf(what, sizeof what, "expm of [[1, %g], [0, -1]]: every entry to 1e-14 relative", c);
+		tap_ok(err < 1e-14, what);
+		if (err >= 1e-14)
+			printf("#   relative error %g\n", err);
+	}
+}
+
 /* LegS-LTI kernel: exp(dA) B = r_n P_n(2e^{-d} - 1) e^{-d} (hippo.md 2.8, claim 12). */
 static void test_legs_kernel(size_t N, double d, double rtol)
 {
@@ -529,6 +598,7 @@ static void test_recon(void)
 int main(void)
 {
 	test_expm();
+	test_expm_structured();
 	test_legs_kernel(16, 0.5, 1e-13);
 	test_legs_kernel(256, 0.01, 1e-10);
 	test_legs_kernel(256, 1, 1e-10);
