@@ -436,68 +436,15 @@ int kx_is_raw_name(const char *path, int fmt)
 	return fmt == KX_FMT_F32 || fmt == KX_FMT_F64;
 }
 
-/* The values as little-endian f32 or f64, converted a piece at a time into
- * one buffer and written with one fwrite per piece (not one per value). */
-static int write_le(FILE *f, const double *v, size_t n, int f32)
-{
-	unsigned char buf[65536];
-	size_t w = f32 ? 4 : 8, per = sizeof buf / w;
-	for (size_t off = 0; off < n; off += per) {
-		size_t k = n - off < per ? n - off : per;
-		for (size_t i = 0; i < k; i++) {
-			if (f32) {
-				float x = (float)v[off + i];
-				memcpy(buf + 4 * i, &x, 4);
-			} else {
-				memcpy(buf + 8 * i, &v[off + i], 8);
-			}
-		}
-		if (fwrite(buf, w, k, f) != k)
-			return -1;
-	}
-	return 0;
-}
-
 int kx_save_matrix(const char *path, const double *v, size_t rows, size_t cols, int fmt,
                    int npy_f32, char *err, size_t errsz)
 {
-	/* raw little-endian when fmt is F32/F64, else a version 1.0 .npy whose
-	 * header is the one npy.c writes; under a temporary name in the same
-	 * directory, renamed when complete */
-	int raw = fmt == KX_FMT_F32 || fmt == KX_FMT_F64, f32 = raw ? fmt == KX_FMT_F32 : npy_f32;
-	size_t plen = strlen(path) + 32;
-	char *tmp = kx_malloc(plen);
-	snprintf(tmp, plen, "%s.tmp%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		errf(err, errsz, "%s: cannot create: %s", path, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	int bad = 0;
-	if (!raw) {
-		char dict[256];
-		int m = snprintf(dict, sizeof dict,
-		                 "{'descr': '%s', 'fortran_order': False, 'shape': (%zu, %zu), }",
-		                 f32 ? "<f4" : "<f8", rows, cols);
-		size_t pad = (64 - (10 + (size_t)m + 1) % 64) % 64, hlen = (size_t)m + pad + 1;
-		unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(hlen & 0xff),
-		                          (unsigned char)(hlen >> 8) };
-		bad = fwrite(pre, 1, 10, f) != 10 || fwrite(dict, 1, (size_t)m, f) != (size_t)m;
-		for (size_t i = 0; i < pad && !bad; i++)
-			bad = fputc(' ', f) == EOF;
-		bad = bad || fputc('\n', f) == EOF;
-	}
-	bad = bad || write_le(f, v, rows * cols, f32);
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path)) {
-		errf(err, errsz, "%s: write error: %s", path, strerror(errno));
-		remove(tmp);
-		free(tmp);
-		return -1;
-	}
-	free(tmp);
-	return 0;
+	/* raw little-endian when fmt is F32/F64, else a version 1.0 .npy (npy.c
+	 * writes both under a temporary name and renames when complete) */
+	if (fmt == KX_FMT_F32 || fmt == KX_FMT_F64)
+		return kx_raw_save(path, v, rows * cols, fmt == KX_FMT_F32, err, errsz);
+	size_t shape[2] = { rows, cols };
+	return kx_npy_save(path, v, 2, shape, npy_f32, err, errsz);
 }
 
 /* ===== matrix files (lora.md 8.6) ===================================== */

@@ -144,16 +144,24 @@ static int write_header(FILE *f, int ndim, const size_t *shape, int f32, long *s
 	return fputc('\n', f) == EOF ? -1 : 0;
 }
 
+/* The values as little-endian f32 or f64, converted a piece at a time into
+ * one buffer and written with one fwrite per piece (not one per value). */
 static int write_values(FILE *f, const double *v, size_t n, int f32)
 {
-	for (size_t i = 0; i < n; i++) {
+	unsigned char buf[65536];
+	size_t w = f32 ? 4 : 8, per = sizeof buf / w;
+	for (size_t off = 0; off < n; off += per) {
+		size_t k = n - off < per ? n - off : per;
 		if (f32) {
-			float x = (float)v[i];
-			if (fwrite(&x, 4, 1, f) != 1)
-				return -1;
-		} else if (fwrite(&v[i], 8, 1, f) != 1) {
-			return -1;
+			for (size_t i = 0; i < k; i++) {
+				float x = (float)v[off + i];
+				memcpy(buf + 4 * i, &x, 4);
+			}
+		} else {
+			memcpy(buf, v + off, 8 * k);
 		}
+		if (fwrite(buf, w, k, f) != k)
+			return -1;
 	}
 	return 0;
 }
