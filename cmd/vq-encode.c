@@ -154,7 +154,10 @@ static void search(ctx_t *c)
 		if (c->want[F_QUANT])
 			c->quant = kx_realloc(c->quant, c->capr * c->D * sizeof *c->quant);
 	}
-	if (kx_vq_search(&c->book, c->X, c->nx, c->N, KX_VQ_AUTO, c->idx, c->dist) < 0)
+	/* without distances to report, count or learn from, a query whose GEMM
+	 * filter leaves one candidate needs no direct re-computation */
+	int need_dist = c->want[F_DIST] || c->stats_only || c->com->stats || c->mode != M_ASSIGN;
+	if (kx_vq_search(&c->book, c->X, c->nx, c->N, KX_VQ_AUTO, c->idx, need_dist ? c->dist : NULL) < 0)
 		kx_die("out of memory");
 	if (c->want[F_QUANT])
 		for (size_t i = 0; i < c->nx * c->N; i++)
@@ -169,7 +172,7 @@ static void write_rec(ctx_t *c, size_t r)
 	memset(&res, 0, sizeof res);
 	size_t row0 = c->qrow0[r], N = c->N, D = c->D;
 	kx_vq_assign_result(&c->out, &res, &c->jb, c->fields, c->nfields, c->idx + row0 * N,
-	                    c->dist + row0 * N, c->quant ? c->quant + row0 * N * D : NULL,
+	                    c->want[F_DIST] ? c->dist + row0 * N : NULL, c->quant ? c->quant + row0 * N * D : NULL,
 	                    c->qrows[r], N, D, c->qbatch[r]);
 	kx_write(&c->out, &c->q[r], &res);
 }
