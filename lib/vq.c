@@ -213,15 +213,18 @@ static double nth_smallest(const double *v, size_t n, size_t N, double *w)
 
 /* ===== hot loops ===================================================== */
 
-/* The loops below run once per query and codeword; they get AVX-512 and
- * AVX2 versions beside the baseline one, chosen at load time (GNU ifunc;
- * valgrind reports no AVX-512, so it runs the AVX2 or baseline version).
- * No FMA is enabled and -std=c11 forbids contraction, and every value they
- * produce is one correctly rounded operation or an exact minimum, so all
- * versions give bit-identical results.  Each keeps L independent partial
- * results (an array the compiler turns into vector registers) instead of
- * one serial chain. */
+/* The loops below run once per query and codeword.  Each has an AVX-512 and
+ * an AVX2 version beside the baseline one: prep_rows as GCC target clones
+ * (chosen at load time), the scans written in GNU C vector types of the
+ * machine's native width (a wider type is split element by element, so
+ * each width is its own function), chosen per search with
+ * __builtin_cpu_supports.  valgrind reports no AVX-512, so it runs the AVX2
+ * or baseline versions.  No FMA is enabled and -std=c11 forbids
+ * contraction, and every value they produce is one correctly rounded
+ * operation or an exact minimum, so all versions give bit-identical
+ * results (KX_NO_CLONES builds the baseline only, to compare). */
 #if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(KX_NO_CLONES)
+#define VQ_X86 1
 #define VQ_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VQ_CLONES
@@ -229,9 +232,10 @@ static double nth_smallest(const double *v, size_t n, size_t N, double *w)
 enum { L = 16 };
 
 /* Prepare the queries of a tile: xf (n, D) = (float)x, nb[i] an upper bound
- * of sum_j x_ij^2 (summed in lanes; the factor 1 + 2^-40 covers any order's
- * rounding, at most (D - 1) 2^-53 relative for D <= 2^20), and returns the
- * tile's range class (range_class, branch-free).  xf may be NULL. */
+ * of sum_j x_ij^2 (summed in L lanes; the factor 1 + 2^-40 covers any
+ * order's rounding, at most (D - 1) 2^-53 relative for D <= 2^20), and
+ * returns the tile's range class (range_class, branch-free).  xf may be
+ * NULL. */
 VQ_CLONES static int prep_rows(const double *restrict X, size_t n, size_t D, float *restrict xf,
                                double *restrict nb)
 {
@@ -270,30 +274,37 @@ VQ_CLONES static int prep_rows(const double *restrict X, size_t n, size_t D, flo
 	return ok32 ? KX_VQ_F32 : ok64 ? KX_VQ_F64 : KX_VQ_DIRECT;
 }
 
-/* GNU C vector types: 8 doubles, and the lane masks of their comparisons.
- * The compiler lowers them to 4 SSE2, 2 AVX2 or 1 AVX-512 register. */
-typedef double v8d __attribute__((vector_size(64)));
-typedef long long v8l __attribute__((vector_size(64)));
+/* GNU C vector types of 2, 4 and 8 doubles, and the lane masks of their
+ * comparisons (-1 or 0 in each lane). */
+typedef double vd2 __attribute__((vector_size(16)));
+typedef long long vl2 __attribute__((vector_size(16)));
+typedef double vd4 __attribute__((vector_size(32)));
+typedef long long vl4 __attribute__((vector_size(32)));
+typedef double vd8 __attribute__((vector_size(64)));
+typedef long long vl8 __attribute__((vector_size(64)));
+#define SEL(VD, VL, c, x, y) ((VD)(((VL)(x) & (c)) | ((VL)(y) & ~(c))))   /* c ? x : y */
 
-/* e[k] = a[k] + s g[k] (s = -1 or -2: the product is exact, so e[k] is one
- * rounding), for the K fast distances of one query; returns their minimum
- * (exact in any order; the sign of a zero minimum does not matter). */
-#define SCAN_MIN(name, T)                                                              \
-	VQ_CLONES static double name(const T *restrict g, const double *restrict a, double s, \
-	                             size_t K, double *restrict e)                          \
+/* name(g, a, s, K, e): e[k] = a[k] + s g[k] (s = -1 or -2: the product is
+ * exact, so e[k] is one rounding), the K fast distances of one query;
+ * returns their minimum (exact in any order; the sign of a zero minimum
+ * does not matter). */
+#define SCAN_MIN(name, ATTR, T, VD, VL)                                                \
+	ATTR static double name(const T *restrict g, const double *restrict a, double s,    \
+	                        size_t K, double *restrict e)                               \
 	{                                                                                  \
-		v8d m = { INFINITY, INFINITY, INFINITY, INFINITY,                          \
-		          INFINITY, INFINITY, INFINITY, INFINITY };                        \
+		enum { W = sizeof(VD) / sizeof(double) };                                  \
+		VD m;                                                                      \
+		for (int j = 0; j < W; j++)                                                \
+			m[j] = INFINITY;                                                   \
 		size_t k0 = 0;                                                             \
-		for (; k0 + 8 <= K; k0 += 8) {                                             \
-			v8d v, ak;                                                         \
+		for (; k0 + W <= K; k0 += W) {                                             \
+			VD v, ak;                                                          \
 			memcpy(&ak, a + k0, sizeof ak);                                    \
-			for (int j = 0; j < 8; j++)                                        \
+			for (int j = 0; j < W; j++)                                        \
 				v[j] = (double)g[k0 + j];                                  \
 			v = ak + s * v;                                                    \
 			memcpy(e + k0, &v, sizeof v);                                      \
-			v8l lt = v < m;                                                    \
-			m = (v8d)(((v8l)v & lt) | ((v8l)m & ~lt));                         \
+			m = SEL(VD, VL, v < m, v, m);                                      \
 		}                                                                          \
 		double r = INFINITY;                                                       \
 		for (; k0 < K; k0++) {                                                     \
@@ -301,46 +312,48 @@ typedef long long v8l __attribute__((vector_size(64)));
 			e[k0] = v;                                                         \
 			r = v < r ? v : r;                                                 \
 		}                                                                          \
-		for (int j = 0; j < 8; j++)                                                \
+		for (int j = 0; j < W; j++)                                                \
 			r = m[j] < r ? m[j] : r;                                           \
 		return r;                                                                  \
 	}
-SCAN_MIN(scan_min_f32, float)
-SCAN_MIN(scan_min_f64, double)
 
-/* The same fast distances, not stored: returns the smallest, *m2 the second
- * smallest (counted with multiplicity: equal to the smallest on a tie) and
- * *kmin the lowest k holding the smallest.  Each lane keeps its two
- * smallest values and the first k of its smallest; the two smallest of all
- * K values are among those of the lanes. */
-#define SCAN_TOP2(name, T)                                                             \
-	VQ_CLONES static double name(const T *restrict g, const double *restrict a, double s, \
-	                             size_t K, double *m2, size_t *kmin)                    \
+/* name(g, a, s, K, &m2, &kmin): the same fast distances, not stored:
+ * returns the smallest, m2 the second smallest (counted with multiplicity:
+ * equal to the smallest on a tie) and kmin the lowest k holding the
+ * smallest.  Each lane keeps its two smallest values and the first k of its
+ * smallest; the two smallest of all K are among those of the lanes. */
+#define SCAN_TOP2(name, ATTR, T, VD, VL)                                               \
+	ATTR static double name(const T *restrict g, const double *restrict a, double s,    \
+	                        size_t K, double *m2, size_t *kmin)                         \
 	{                                                                                  \
-		v8d m = { INFINITY, INFINITY, INFINITY, INFINITY,                          \
-		          INFINITY, INFINITY, INFINITY, INFINITY }, n = m;                 \
-		v8l ki = { 0, 1, 2, 3, 4, 5, 6, 7 }, kc = ki, eight = { 8, 8, 8, 8, 8, 8, 8, 8 }; \
+		enum { W = sizeof(VD) / sizeof(double) };                                  \
+		VD m, n;                                                                   \
+		VL ki, kc, w;                                                              \
+		for (int j = 0; j < W; j++) {                                              \
+			m[j] = n[j] = INFINITY;                                            \
+			ki[j] = kc[j] = j;                                                 \
+			w[j] = W;                                                          \
+		}                                                                          \
 		size_t k0 = 0;                                                             \
-		for (; k0 + 8 <= K; k0 += 8, kc += eight) {                                \
-			v8d v, ak;                                                         \
+		for (; k0 + W <= K; k0 += W, kc += w) {                                    \
+			VD v, ak;                                                          \
 			memcpy(&ak, a + k0, sizeof ak);                                    \
-			for (int j = 0; j < 8; j++)                                        \
+			for (int j = 0; j < W; j++)                                        \
 				v[j] = (double)g[k0 + j];                                  \
 			v = ak + s * v;                                                    \
-			v8l lt = v < m;                                                    \
-			v8d hi = (v8d)(((v8l)m & lt) | ((v8l)v & ~lt));  /* max(v, m) */   \
-			v8l lt2 = hi < n;                                                  \
-			n = (v8d)(((v8l)hi & lt2) | ((v8l)n & ~lt2));                      \
-			m = (v8d)(((v8l)v & lt) | ((v8l)m & ~lt));                         \
+			VL lt = v < m;                                                     \
+			VD hi = SEL(VD, VL, lt, m, v);              /* max(v, m) */        \
+			n = SEL(VD, VL, hi < n, hi, n);                                    \
+			m = SEL(VD, VL, lt, v, m);                                         \
 			ki = (kc & lt) | (ki & ~lt);                                       \
 		}                                                                          \
 		double r1 = INFINITY, r2 = INFINITY;                                       \
 		size_t rk = 0;                                                             \
-		for (int j = 0; j < 8; j++) {           /* lanes, then the tail */         \
-			double v = m[j], w = n[j];                                         \
+		for (int j = 0; j < W; j++) {            /* the lanes, then the tail */    \
+			double v = m[j], u = n[j];                                         \
 			size_t k = (size_t)ki[j];                                          \
 			if (v < r1 || (v == r1 && k < rk)) {                               \
-				r2 = r1 < w ? r1 : w;                                      \
+				r2 = r1 < u ? r1 : u;                                      \
 				r1 = v;                                                    \
 				rk = k;                                                    \
 			} else {                                                           \
@@ -361,30 +374,72 @@ SCAN_MIN(scan_min_f64, double)
 		*kmin = rk;                                                                \
 		return r1;                                                                 \
 	}
-SCAN_TOP2(scan_top2_f32, float)
-SCAN_TOP2(scan_top2_f64, double)
 
-/* The k with e[k] <= thr, ascending, into ks; returns their number.  Blocks
- * of 16 are tested at once: almost every block holds none. */
-VQ_CLONES static size_t scan_le(const double *restrict e, size_t K, double thr, size_t *restrict ks)
-{
-	size_t n = 0, k0 = 0;
-	v8d t = { thr, thr, thr, thr, thr, thr, thr, thr };
-	for (; k0 + 16 <= K; k0 += 16) {
-		v8d e0, e1;
-		memcpy(&e0, e + k0, sizeof e0);
-		memcpy(&e1, e + k0 + 8, sizeof e1);
-		v8l h = (e0 <= t) | (e1 <= t);
-		if (!(h[0] | h[1] | h[2] | h[3] | h[4] | h[5] | h[6] | h[7]))
-			continue;
-		for (size_t j = 0; j < 16; j++)
-			if (e[k0 + j] <= thr)
-				ks[n++] = k0 + j;
+/* name(e, K, thr, ks): the k with e[k] <= thr, ascending, into ks; returns
+ * their number.  Blocks of 2W are tested at once: almost every block holds
+ * none. */
+#define SCAN_LE(name, ATTR, VD, VL)                                                    \
+	ATTR static size_t name(const double *restrict e, size_t K, double thr,             \
+	                        size_t *restrict ks)                                        \
+	{                                                                                  \
+		enum { W = sizeof(VD) / sizeof(double) };                                  \
+		size_t n = 0, k0 = 0;                                                      \
+		VD t;                                                                      \
+		for (int j = 0; j < W; j++)                                                \
+			t[j] = thr;                                                        \
+		for (; k0 + 2 * W <= K; k0 += 2 * W) {                                     \
+			VD e0, e1;                                                         \
+			memcpy(&e0, e + k0, sizeof e0);                                    \
+			memcpy(&e1, e + k0 + W, sizeof e1);                                \
+			VL h = (e0 <= t) | (e1 <= t);                                      \
+			long long any = 0;                                                 \
+			for (int j = 0; j < W; j++)                                        \
+				any |= h[j];                                               \
+			if (!any)                                                          \
+				continue;                                                  \
+			for (size_t j = 0; j < 2 * W; j++)                                 \
+				if (e[k0 + j] <= thr)                                      \
+					ks[n++] = k0 + j;                                  \
+		}                                                                          \
+		for (; k0 < K; k0++)                                                       \
+			if (e[k0] <= thr)                                                  \
+				ks[n++] = k0;                                              \
+		return n;                                                                  \
 	}
-	for (; k0 < K; k0++)
-		if (e[k0] <= thr)
-			ks[n++] = k0;
-	return n;
+
+#define VQ_KERNELS(sfx, ATTR, VD, VL)                                                  \
+	SCAN_MIN(scan_min_f32##sfx, ATTR, float, VD, VL)                                   \
+	SCAN_MIN(scan_min_f64##sfx, ATTR, double, VD, VL)                                  \
+	SCAN_TOP2(scan_top2_f32##sfx, ATTR, float, VD, VL)                                 \
+	SCAN_TOP2(scan_top2_f64##sfx, ATTR, double, VD, VL)                                \
+	SCAN_LE(scan_le##sfx, ATTR, VD, VL)
+VQ_KERNELS(_128, , vd2, vl2)
+#ifdef VQ_X86
+VQ_KERNELS(_256, __attribute__((target("avx2"))), vd4, vl4)
+VQ_KERNELS(_512, __attribute__((target("avx512f"))), vd8, vl8)
+#endif
+
+/* The scans of one width, picked once per search. */
+typedef struct {
+	double (*min_f32)(const float *restrict, const double *restrict, double, size_t, double *restrict);
+	double (*min_f64)(const double *restrict, const double *restrict, double, size_t, double *restrict);
+	double (*top2_f32)(const float *restrict, const double *restrict, double, size_t, double *, size_t *);
+	double (*top2_f64)(const double *restrict, const double *restrict, double, size_t, double *, size_t *);
+	size_t (*le)(const double *restrict, size_t, double, size_t *restrict);
+} vq_scans;
+
+#define VQ_SCANS(sfx) (vq_scans){ scan_min_f32##sfx, scan_min_f64##sfx, scan_top2_f32##sfx, \
+	                          scan_top2_f64##sfx, scan_le##sfx }
+
+static vq_scans pick_scans(void)
+{
+#ifdef VQ_X86
+	if (__builtin_cpu_supports("avx512f"))
+		return VQ_SCANS(_512);
+	if (__builtin_cpu_supports("avx2"))
+		return VQ_SCANS(_256);
+#endif
+	return VQ_SCANS(_128);
 }
 
 /* ===== search ======================================================== */
@@ -409,6 +464,7 @@ int kx_vq_search(const kx_vq_book *b, const double *X, size_t nx, size_t N, int 
 	if (tq > nx)
 		tq = nx ? nx : 1;
 	int cos = b->metric == KX_VQ_COSINE;
+	const vq_scans sc = pick_scans();
 	cand *buf = malloc(K * sizeof *buf);
 	double *e = malloc(2 * K * sizeof *e);
 	size_t *ks = malloc(K * sizeof *ks);
@@ -471,16 +527,16 @@ int kx_vq_search(const kx_vq_book *b, const double *X, size_t nx, size_t N, int 
 			double margin = 8.0 * ((double)D + 4) * u * S, m2, m;
 			size_t nc = 0;
 			if (N == 1) {       /* usually the only candidate is the minimum */
-				m = cls == KX_VQ_F32 ? scan_top2_f32(Gf + i * K, a, s, K, &m2, ks)
-				                     : scan_top2_f64(G + i * K, a, s, K, &m2, ks);
+				m = cls == KX_VQ_F32 ? sc.top2_f32(Gf + i * K, a, s, K, &m2, ks)
+				                     : sc.top2_f64(G + i * K, a, s, K, &m2, ks);
 				nc = m2 > m + margin;
 			}
 			if (!nc) {
-				m = cls == KX_VQ_F32 ? scan_min_f32(Gf + i * K, a, s, K, e)
-				                     : scan_min_f64(G + i * K, a, s, K, e);
+				m = cls == KX_VQ_F32 ? sc.min_f32(Gf + i * K, a, s, K, e)
+				                     : sc.min_f64(G + i * K, a, s, K, e);
 				if (N > 1)
 					m = nth_smallest(e, K, N, e + K);
-				nc = scan_le(e, K, m + margin, ks);
+				nc = sc.le(e, K, m + margin, ks);
 			}
 			if (nc < N) {       /* cannot happen with a valid bound; stay exact anyway */
 				direct_one(b, x, xhi, N, buf, idx_i, dist_i ? dist_i : dmine);
