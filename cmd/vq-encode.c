@@ -270,7 +270,7 @@ static int raw_assign(ctx_t *c, int in_fmt, int nfiles, char **files)
 {
 	static char *stdin_only[] = { "-" };
 	const size_t D = c->D, w = in_fmt == KX_FMT_F32 ? 4 : 8, rec = w * D;
-	unsigned char *in = kx_malloc(TILE * rec);
+	void *in = kx_malloc(TILE * rec);              /* TILE records as read: float or double */
 	int status = 0;
 	if (nfiles <= 0) {
 		nfiles = 1;
@@ -297,22 +297,22 @@ static int raw_assign(ctx_t *c, int in_fmt, int nfiles, char **files)
 			if (got < TILE * rec && ferror(f))
 				kx_die("%s: read error:", src);
 			for (size_t k = 0; k < got / rec; k++) {
-				const unsigned char *p = in + k * rec;
 				double *x = c->X + c->nx * D;
 				int finite = 1;
 				recno++;
-				if (w == 4)
+				if (w == 4) {
+					const float *p = (const float *)in + k * D;
 					for (size_t j = 0; j < D; j++) {
-						float v;
-						memcpy(&v, p + 4 * j, 4);
-						x[j] = v;                 /* widened exactly */
+						x[j] = p[j];              /* widened exactly */
 						finite &= x[j] - x[j] == 0;
 					}
-				else
+				} else {
+					const double *p = (const double *)in + k * D;
 					for (size_t j = 0; j < D; j++) {
-						memcpy(&x[j], p + 8 * j, 8);
+						x[j] = p[j];
 						finite &= x[j] - x[j] == 0;
 					}
+				}
 				if (finite) {
 					if (++c->nx == TILE)
 						raw_flush(c);
