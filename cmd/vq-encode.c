@@ -154,7 +154,10 @@ static void search(ctx_t *c)
 		if (c->want[F_QUANT])
 			c->quant = kx_realloc(c->quant, c->capr * c->D * sizeof *c->quant);
 	}
-	if (kx_vq_search(&c->book, c->X, c->nx, c->N, KX_VQ_AUTO, c->idx, c->dist) < 0)
+	/* without distances to report, count or learn from, a query whose GEMM
+	 * filter leaves one candidate needs no direct re-computation */
+	int need_dist = c->want[F_DIST] || c->stats_only || c->com->stats || c->mode != M_ASSIGN;
+	if (kx_vq_search(&c->book, c->X, c->nx, c->N, KX_VQ_AUTO, c->idx, need_dist ? c->dist : NULL) < 0)
 		kx_die("out of memory");
 	if (c->want[F_QUANT])
 		for (size_t i = 0; i < c->nx * c->N; i++)
@@ -169,26 +172,32 @@ static void write_rec(ctx_t *c, size_t r)
 	memset(&res, 0, sizeof res);
 	size_t row0 = c->qrow0[r], N = c->N, D = c->D;
 	kx_vq_assign_result(&c->out, &res, &c->jb, c->fields, c->nfields, c->idx + row0 * N,
-	                    c->dist + row0 * N, c->quant ? c->quant + row0 * N * D : NULL,
+	                    c->want[F_DIST] ? c->dist + row0 * N : NULL, c->quant ? c->quant + row0 * N * D : NULL,
 	                    c->qrows[r], N, D, c->qbatch[r]);
 	kx_write(&c->out, &c->q[r], &res);
+}
+
+/* Add the searched vectors to the usage counts and the loss (the summary). */
+static void count_assign(ctx_t *c)
+{
+	for (size_t i = 0; (c->stats_only || c->com->stats) && i < c->nx; i++) {
+		long long k = c->idx[i * c->N];
+		if (kx_usage_add(&c->use, (uint64_t)k) < 0)
+			kx_die("out of memory");
+		double e = c->metric == KX_VQ_L2 ? c->dist[i * c->N]
+		         : kx_vq_sqdist(c->X + i * c->D, c->C + k * c->D, c->D);
+		int rc = c->sq_inf ? 0 : kx_xsum_add(&c->sq, 0, e);
+		if (rc == KX_XSUM_NOMEM)
+			die_xsum(rc);
+		c->sq_inf |= rc != 0;      /* a loss beyond the double range: Infinity */
+	}
 }
 
 static void flush_assign(ctx_t *c)
 {
 	if (c->nx) {
 		search(c);
-		for (size_t i = 0; (c->stats_only || c->com->stats) && i < c->nx; i++) {
-			long long k = c->idx[i * c->N];
-			if (kx_usage_add(&c->use, (uint64_t)k) < 0)
-				kx_die("out of memory");
-			double e = c->metric == KX_VQ_L2 ? c->dist[i * c->N]
-			         : kx_vq_sqdist(c->X + i * c->D, c->C + k * c->D, c->D);
-			int rc = c->sq_inf ? 0 : kx_xsum_add(&c->sq, 0, e);
-			if (rc == KX_XSUM_NOMEM)
-				die_xsum(rc);
-			c->sq_inf |= rc != 0;      /* a loss beyond the double range: Infinity */
-		}
+		count_assign(c);
 		if (!c->stats_only)
 			for (size_t r = 0; r < c->nq; r++)
 				write_rec(c, r);
@@ -208,6 +217,137 @@ static void flush_assign(ctx_t *c)
 		}
 	}
 	c->nx = c->nq = 0;
+}
+
+/* ===== raw fast path ================================================== */
+
+/* Raw vectors in, raw values (or only the summary) out: blocks of TILE
+ * records are read with one fread, searched, and written with one write
+ * instead of a record at a time through the reader, read_loop and the
+ * writer (whose per-record cost exceeds the search's for small K and D).
+ * The messages, -K, the partial-record rule, record numbers and the bytes
+ * written are those of read_loop; -u (or a terminal) takes read_loop. */
+
+static void raw_put(kx_buf *b, int fmt, double v)
+{
+	if (fmt == KX_FMT_F32) {
+		float f = (float)v;             /* one rounding from double */
+		kx_buf_put(b, (const char *)&f, 4);
+	} else if (fmt == KX_FMT_F64) {
+		kx_buf_put(b, (const char *)&v, 8);
+	} else {
+		uint32_t u = (uint32_t)v;       /* an index: < 2^32 */
+		kx_buf_put(b, (const char *)&u, 4);
+	}
+}
+
+static void raw_flush(ctx_t *c)
+{
+	if (!c->nx)
+		return;
+	search(c);
+	count_assign(c);
+	if (!c->stats_only) {
+		/* the one field of every vector, flattened as the writer does */
+		kx_buf *b = &c->out.buf;
+		size_t n = c->nx * c->N;
+		int fmt = c->out.fmt;
+		b->len = 0;
+		for (size_t i = 0; i < n; i++)
+			switch (c->fields[0]) {
+			case F_INDEX: raw_put(b, fmt, (double)c->idx[i]); break;
+			case F_DIST: raw_put(b, fmt, c->dist[i]); break;
+			default:
+				for (size_t j = 0; j < c->D; j++)
+					raw_put(b, fmt, c->quant[i * c->D + j]);
+			}
+		kx_out_flush(&c->out);
+	}
+	c->nx = 0;
+}
+
+static int raw_assign(ctx_t *c, int in_fmt, int nfiles, char **files)
+{
+	static char *stdin_only[] = { "-" };
+	const size_t D = c->D, w = in_fmt == KX_FMT_F32 ? 4 : 8, rec = w * D;
+	void *in = kx_malloc(TILE * rec);              /* TILE records as read: float or double */
+	int status = 0;
+	if (nfiles <= 0) {
+		nfiles = 1;
+		files = stdin_only;
+	}
+	if (c->capx < TILE * D) {
+		c->capx = TILE * D;
+		c->X = kx_realloc(c->X, c->capx * sizeof *c->X);
+	}
+	for (int fi = 0; fi < nfiles && (status == 0 || c->com->keep_going); fi++) {
+		const char *src = files[fi];
+		FILE *f = stdin;
+		if (strcmp(src, "-")) {
+			if (!(f = fopen(src, "rb"))) {
+				raw_flush(c);          /* the earlier files' vectors are written */
+				kx_die("%s:", src);
+			}
+		} else {
+			src = "stdin";
+		}
+		long long recno = 0;
+		for (;;) {
+			size_t got = fread(in, 1, TILE * rec, f);
+			if (got < TILE * rec && ferror(f))
+				kx_die("%s: read error:", src);
+			for (size_t k = 0; k < got / rec; k++) {
+				double *x = c->X + c->nx * D;
+				int finite = 1;
+				recno++;
+				if (w == 4) {
+					const float *p = (const float *)in + k * D;
+					for (size_t j = 0; j < D; j++) {
+						x[j] = p[j];              /* widened exactly */
+						finite &= x[j] - x[j] == 0;
+					}
+				} else {
+					const double *p = (const double *)in + k * D;
+					for (size_t j = 0; j < D; j++) {
+						x[j] = p[j];
+						finite &= x[j] - x[j] == 0;
+					}
+				}
+				if (finite) {
+					if (++c->nx == TILE)
+						raw_flush(c);
+					continue;
+				}
+				size_t j = 0;
+				while (x[j] - x[j] == 0)
+					j++;
+				raw_flush(c);              /* every earlier record is written first */
+				fflush(c->out.f);          /* and reaches the output before the message */
+				kx_error("%s: record %lld: expected finite numbers, got %s at position %zu", src,
+				         recno, x[j] != x[j] ? "NaN" : x[j] > 0 ? "Infinity" : "-Infinity", j);
+				status = 1;
+				if (!c->com->keep_going)
+					goto done;
+			}
+			if (got == TILE * rec)
+				continue;
+			if (got % rec) {
+				raw_flush(c);
+				fflush(c->out.f);
+				kx_error("%s: record %lld: trailing partial record (%zu of %zu bytes)", src,
+				         recno + 1, got % rec, rec);
+				status = 1;
+			}
+			break;
+		}
+done:
+		if (f != stdin)
+			fclose(f);
+	}
+	if (status == 0 || c->com->keep_going)
+		raw_flush(c);
+	free(in);
+	return status;
 }
 
 /* ===== the summaries ================================================== */
@@ -715,7 +855,10 @@ int main(int argc, char **argv)
 	case M_ONLINE:
 		if (kx_usage_init(&c.use, c.K) < 0 || kx_xsum_init(&c.sq, 1))
 			kx_die("out of memory");
-		status = read_loop(&c, rd, flush_assign, 1);
+		if (m == M_ASSIGN && raw_in && (c.stats_only || raw_out) && !c.out.unbuffered)
+			status = raw_assign(&c, in_fmt, argc - optind, argv + optind);
+		else
+			status = read_loop(&c, rd, flush_assign, 1);
 		if (c.stats_only || com.stats)
 			assign_summary(&c);
 		if (save) {

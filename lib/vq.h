@@ -50,8 +50,11 @@ double kx_vq_sqdist(const double *a, const double *b, size_t D);
 
 /* The N nearest codewords (1 <= N <= K) of every row of X (nx, D): idx
  * (nx, N) and dist (nx, N), ascending by the reference distance, equal
- * distances by index.  mode: KX_VQ_AUTO etc.  Works in tiles of queries;
- * memory is one tile of nx' x K fast distances.  0 ok, -1 out of memory. */
+ * distances by index.  dist may be NULL when no distance is wanted: a query
+ * whose GEMM filter leaves one candidate then skips the re-computation
+ * (the index is the same).  mode: KX_VQ_AUTO etc.  Works in tiles of
+ * queries; memory is one tile of nx' x K fast distances.  0 ok, -1 out of
+ * memory. */
 int kx_vq_search(const kx_vq_book *b, const double *X, size_t nx, size_t N, int mode,
                  long long *idx, double *dist);
 

@@ -393,6 +393,35 @@ print(json.dumps({'q': z(512, 128), 'k': z(512, 128), 'v': z(512, 1536), 'codebo
 	assert_output $'0\n1\nvq-encode: x.f64: record 3: trailing partial record (8 of 16 bytes)'
 }
 
+@test "vq-encode: raw in, raw out over many tiles: -n 2 indices and distances against numpy" {
+	# 9000 vectors: more than two blocks of the raw path, ending in a part block
+	py "
+r = np.random.default_rng(11)
+C = r.standard_normal((37, 5)).astype('<f4').astype(float); np.save('cb.npy', C)
+X = r.standard_normal((9000, 5)); X[::5] = C[r.integers(0, 37, 1800)]   # some on codewords
+X.astype('<f4').tofile('x.f32')"
+	vq-encode -c cb.npy -i f32 -O u32 -n 2 x.f32 > i.u32
+	vq-encode -c cb.npy -i f32 -O f64 -n 2 -f dist x.f32 > d.f64
+	run py "
+X = np.fromfile('x.f32', '<f4').astype(float).reshape(-1, 5); C = np.load('cb.npy')
+D = ((X[:, None] - C[None]) ** 2).sum(-1); o = np.argsort(D, 1, kind='stable')[:, :2]
+i = np.fromfile('i.u32', '<u4').reshape(-1, 2); d = np.fromfile('d.f64', '<f8').reshape(-1, 2)
+print(np.array_equal(i, o), np.allclose(d, np.take_along_axis(D, o, 1), rtol=1e-13, atol=0), (d[::5, 0] == 0).all())"
+	assert_output 'True True True'
+}
+
+@test "vq-encode: raw in, raw out: a NaN record is exit 1 after every earlier vector; -K goes on, also past a partial record" {
+	py "
+X = np.array([[1, 0], [0, 1], [np.nan, 0], [-1, 0], [0, -np.inf], [0.9, 0.2]], '<f4')
+X.tofile('bad.f32'); open('part.f32', 'wb').write(X[:1].tobytes() + bytes(3))"
+	run bash -c 'vq-encode -c cb3.jsonl -i f32 -O u32 bad.f32 | od -An -tu4 | xargs'
+	assert_output $'vq-encode: bad.f32: record 3: expected finite numbers, got NaN at position 0\n0 1'
+	run bash -c 'vq-encode -c cb3.jsonl -i f32 -O u32 -K part.f32 bad.f32 2>&1 >i.u32; echo "exit $?"; od -An -tu4 i.u32 | xargs'
+	assert_output $'vq-encode: part.f32: record 2: trailing partial record (3 of 8 bytes)\nvq-encode: bad.f32: record 3: expected finite numbers, got NaN at position 0\nvq-encode: bad.f32: record 5: expected finite numbers, got -Infinity at position 1\nexit 1\n0 0 1 2 0'
+	run bash -c 'vq-encode -c cb3.jsonl -i f32 --stats-only -K bad.f32 2>/dev/null | jq -c "[.count, .used]"'
+	assert_output '[4,3]'
+}
+
 @test "vq-encode: usage errors are exit 2 before any input is read" {
 	for args in "" "-t 2 --partial -c cb3.jsonl" "--partial" "--merge" "-c cb3.jsonl -n 0" "-c cb3.jsonl -n 4" \
 		"-t 0" "-t 2 --iters -1" "-t 2 --redo 0" "-t 2 -m cosine" "-c cb3.jsonl --partial -m ip" "-A -m ip" \

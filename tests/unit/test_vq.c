@@ -200,6 +200,58 @@ static void test_gemm_exact(void)
 	kx_vq_book_free(&b);
 }
 
+/* The vectorised scan keeps 8 lanes and a tail, and for N = 1 only each
+ * lane's two smallest fast distances: widths around the lane count, exact
+ * duplicate codewords placed in one lane, in different lanes and in the
+ * tail, and queries on them.  The indices must be the direct loop's, with
+ * and without distances asked for (without, a lone candidate is not
+ * recomputed). */
+static void test_scan_lanes(void)
+{
+	kx_rng g;
+	kx_rng_seed(&g, 7, 0);
+	static const size_t Ks[] = { 1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 100 }, Ds[] = { 1, 3, 24 };
+	enum { NX = 200 };
+	int ok = 1, okn = 1, okm = 1;
+	for (size_t a = 0; a < sizeof Ks / sizeof *Ks; a++)
+		for (size_t b = 0; b < sizeof Ds / sizeof *Ds; b++) {
+			size_t K = Ks[a], D = Ds[b];
+			double *C = malloc(K * D * sizeof *C), *X = malloc(NX * D * sizeof *X);
+			double *d1 = malloc(NX * 2 * sizeof *d1), *d2 = malloc(NX * 2 * sizeof *d2);
+			long long *i1 = malloc(NX * 2 * sizeof *i1), *i2 = malloc(NX * 2 * sizeof *i2);
+			long long *i3 = malloc(NX * sizeof *i3);
+			for (size_t i = 0; i < K * D; i++)
+				C[i] = (double)kx_rng_below(&g, 7) - 3;      /* small integers: many ties */
+			for (size_t k = 1; k < K; k += 3)                /* exact duplicates */
+				memcpy(C + k * D, C + kx_rng_below(&g, k) * D, D * sizeof *C);
+			for (size_t q = 0; q < NX; q++)
+				for (size_t j = 0; j < D; j++)
+					X[q * D + j] = q % 3 ? C[kx_rng_below(&g, K) * D + j]
+					                     : 0.5 * (double)kx_rng_below(&g, 13) - 3;
+			for (int m = 0; m < 3; m++) {
+				kx_vq_book bk;
+				kx_vq_book_init(&bk, C, K, D, m);
+				for (int mode = KX_VQ_F32; mode <= KX_VQ_F64; mode++) {
+					kx_vq_search(&bk, X, NX, 1, KX_VQ_DIRECT, i1, d1);
+					kx_vq_search(&bk, X, NX, 1, mode, i2, d2);
+					kx_vq_search(&bk, X, NX, 1, mode, i3, NULL);
+					ok &= !memcmp(i1, i2, NX * sizeof *i1) && !memcmp(d1, d2, NX * sizeof *d1);
+					okn &= !memcmp(i1, i3, NX * sizeof *i1);
+					if (K >= 2) {
+						kx_vq_search(&bk, X, NX, 2, KX_VQ_DIRECT, i1, d1);
+						kx_vq_search(&bk, X, NX, 2, mode, i2, NULL);
+						okm &= !memcmp(i1, i2, 2 * NX * sizeof *i1);
+					}
+				}
+				kx_vq_book_free(&bk);
+			}
+			free(C), free(X), free(d1), free(d2), free(i1), free(i2), free(i3);
+		}
+	tap_ok(ok, "K = 1..100 around the lane width, duplicates, ties: GEMM paths equal the direct loop");
+	tap_ok(okn, "... and give the same indices when no distance is asked for (dist NULL)");
+	tap_ok(okm, "... N = 2 without distances: the same indices in the same order");
+}
+
 static void test_ties(void)
 {
 	/* quantize.md claim 11: [0,0] against [1,0],[0,1],[-1,0] -> 0; -n 3 -> 0, 1, 2 */
@@ -501,6 +553,7 @@ int main(void)
 	test_fsum_random();
 	test_ties();
 	test_gemm_exact();
+	test_scan_lanes();
 	test_kmeans();
 	test_empty_rule();
 	test_ema();
