@@ -112,6 +112,7 @@ typedef struct {
 	double *Oq, *Ol, *Oe, *Kh;
 	long long *z;
 	size_t capa;
+	int flushing;                 /* inside flush_assign (kx_die's hook stays out) */
 } ctx_t;
 
 static void die_xsum(int rc)
@@ -195,7 +196,8 @@ static void count_assign(ctx_t *c)
 
 static void flush_assign(ctx_t *c)
 {
-	if (c->nx) {
+	if (c->nx && !c->flushing) {
+		c->flushing = 1;
 		search(c);
 		count_assign(c);
 		if (!c->stats_only)
@@ -215,8 +217,20 @@ static void flush_assign(ctx_t *c)
 			free(a);
 			free(d2);
 		}
+		c->flushing = 0;
 	}
 	c->nx = c->nq = 0;
+}
+
+/* kx_die's hook: the tile held back is written before a file that cannot be
+ * opened or read stops the program (not when the die comes from the flush). */
+static void die_flush(void *arg)
+{
+	ctx_t *c = arg;
+	if (!c->flushing) {
+		flush_assign(c);
+		fflush(c->out.f);
+	}
 }
 
 /* ===== raw fast path ================================================== */
@@ -857,8 +871,11 @@ int main(int argc, char **argv)
 			kx_die("out of memory");
 		if (m == M_ASSIGN && raw_in && (c.stats_only || raw_out) && !c.out.unbuffered)
 			status = raw_assign(&c, in_fmt, argc - optind, argv + optind);
-		else
+		else {
+			kx_on_die(die_flush, &c);
 			status = read_loop(&c, rd, flush_assign, 1);
+			kx_on_die(NULL, NULL);
+		}
 		if (c.stats_only || com.stats)
 			assign_summary(&c);
 		if (save) {

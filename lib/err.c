@@ -57,8 +57,25 @@ void kx_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+static void (*die_fn)(void *);
+static void *die_arg;
+
+void kx_on_die(void (*fn)(void *), void *arg)
+{
+	die_fn = fn;
+	die_arg = arg;
+}
+
 void kx_die(const char *fmt, ...)
 {
+	void (*fn)(void *) = die_fn;
+	die_fn = NULL;                  /* once: a kx_die inside fn does not come back here */
+	if (fn) {
+		int saved = errno;
+		fn(die_arg);
+		fflush(stdout);
+		errno = saved;
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	vmsg("", fmt, ap);

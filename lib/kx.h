@@ -32,6 +32,11 @@ void kx_init(const char *prog);      /* set kx_prog; call first in main */
 void kx_error(const char *fmt, ...);
 void kx_warn(const char *fmt, ...);  /* "PROG: warning: msg" unless -q */
 _Noreturn void kx_die(const char *fmt, ...);          /* kx_error, exit 1 */
+/* A program that holds records back (a tile of vectors searched together)
+ * registers how to write them: kx_die calls fn(arg) once, before its message,
+ * so a file that cannot be opened or read still finds every earlier record
+ * written (conventions 4).  fn NULL removes it; a kx_die inside fn skips it. */
+void kx_on_die(void (*fn)(void *), void *arg);
 _Noreturn void kx_usage_error(const char *fmt, ...);  /* msg + hint, exit 2 */
 /* Allocation that never returns NULL: out of memory is exit 1 with a message. */
 void *kx_malloc(size_t n);

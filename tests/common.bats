@@ -81,6 +81,17 @@ sample() {
 	done
 }
 
+@test "common: a file that cannot be opened stops the program after every earlier record is written" {
+	for p in $FILTERS; do
+		sample "$p"
+		printf '%s\n%s\n' "$REC" "$REC" > good.json
+		run --separate-stderr $p $ARGS good.json missing.json good.json
+		[ "$status" -eq 1 ] || { echo "$p: status $status"; false; }
+		[ "${#lines[@]}" -eq 2 ] || { echo "$p: ${#lines[@]} lines"; false; }
+		[ "$stderr" = "$p: missing.json: No such file or directory" ] || { echo "$p: $stderr"; false; }
+	done
+}
+
 @test "common: blank lines are skipped" {
 	for p in $FILTERS; do
 		sample "$p"
