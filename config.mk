@@ -11,7 +11,10 @@ WARN      = -std=c11 -Wall -Wextra -Wpedantic
 FPFLAGS   = -fno-trapping-math
 CPPFLAGS += -D_GNU_SOURCE -Ilib -I/usr/include/cjson
 # --as-needed: a program that calls no BLAS or LAPACK routine does not load
-# them (softmax starts in half the time).
-LDLIBS    = -Wl,--as-needed -lcjson -llapacke -lopenblas -lm
+# them (softmax starts in half the time).  LAPACKE is linked from Debian's
+# static liblapacke.a: its Fortran routines come from libopenblas, and the
+# shared liblapacke would load liblapack, libblas and libtmglib as well
+# (1.2 ms of every hippo-discretize run).
+LDLIBS    = -Wl,--as-needed -lcjson -Wl,-Bstatic -llapacke -Wl,-Bdynamic -lopenblas -lm
 # Python with Debian's numpy and scipy, for tests and benchmarks.
 PYTHON   ?= /usr/bin/python3
