@@ -28,14 +28,17 @@ typedef struct {
 	double lse;     /* T * logsumexp(x / T) */
 } norm_t;
 
-/* The reductions run in KX_W lanes, lane l taking the elements i = l mod
- * KX_W of each whole block, then the tail in lane 0, then a fixed tree: the
+/* The reductions run in KX_W = 8 lanes, lane l taking the elements i = l
+ * mod 8 of each whole block, then the tail in lane 0, then a fixed tree: the
  * order is the same whichever vector width the clone uses (8 lanes are one
  * AVX-512 register, two AVX2 ones, four SSE2 ones), so every clone gives the
- * same bits, and gcc vectorises the lanes. */
+ * same bits.  Written with GNU vector types, which gcc lowers to whatever
+ * width the clone has (the auto-vectoriser leaves such lane loops scalar). */
 #define KX_W 8
+typedef double v8d __attribute__((vector_size(64)));
+typedef long long v8l __attribute__((vector_size(64)));
 
-static double tree8(const double *a)
+static double tree8(v8d a)
 {
 	return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
@@ -44,24 +47,25 @@ static double tree8(const double *a)
  * (x * 0 is NaN exactly then; the caller looks closer).  NaN never wins. */
 KX_CLONES static double max_check(const double *x, size_t n, int *finite)
 {
-	double m[KX_W], c[KX_W];
-	for (int l = 0; l < KX_W; l++)
-		m[l] = -INFINITY, c[l] = 0;
+	v8d m = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY,
+	          -INFINITY }, c = { 0 };
 	size_t i = 0;
-	for (; i + KX_W <= n; i += KX_W)
-		for (int l = 0; l < KX_W; l++) {
-			m[l] = x[i + l] > m[l] ? x[i + l] : m[l];
-			c[l] += x[i + l] * 0;
-		}
+	for (; i + KX_W <= n; i += KX_W) {
+		v8d v;
+		memcpy(&v, x + i, sizeof v);
+		v8l gt = v > m;                  /* all ones where x > m */
+		m = (v8d)(((v8l)v & gt) | ((v8l)m & ~gt));
+		c += v * 0;
+	}
 	for (; i < n; i++) {
 		m[0] = x[i] > m[0] ? x[i] : m[0];
 		c[0] += x[i] * 0;
 	}
-	for (int w = KX_W / 2; w >= 1; w /= 2)
-		for (int l = 0; l < w; l++)
-			m[l] = m[l + w] > m[l] ? m[l + w] : m[l];
+	double r = m[0];
+	for (int l = 1; l < KX_W; l++)
+		r = m[l] > r ? m[l] : r;
 	*finite = tree8(c) == 0;
-	return m[0];
+	return r;
 }
 
 /* e_i = exp((x_i - M)/T) (n), subtract first, then divide (T = 1e-310 does
@@ -83,15 +87,16 @@ KX_CLONES static void exps(const double *restrict x, size_t n, double M, double 
 KX_CLONES static double sum_below(const double *x, const double *e, size_t n, double M,
                                   double *ties)
 {
-	double s[KX_W], t[KX_W];
-	for (int l = 0; l < KX_W; l++)
-		s[l] = 0, t[l] = 0;
+	v8d s = { 0 }, t = { 0 }, one = { 1, 1, 1, 1, 1, 1, 1, 1 }, Mv = one * M;
 	size_t i = 0;
-	for (; i + KX_W <= n; i += KX_W)
-		for (int l = 0; l < KX_W; l++) {
-			s[l] += x[i + l] == M ? 0 : e[i + l];
-			t[l] += x[i + l] == M;
-		}
+	for (; i + KX_W <= n; i += KX_W) {
+		v8d xv, ev;
+		memcpy(&xv, x + i, sizeof xv);
+		memcpy(&ev, e + i, sizeof ev);
+		v8l eq = xv == Mv;               /* all ones where x = M */
+		s += (v8d)((v8l)ev & ~eq);       /* e, or +0 where x = M */
+		t += (v8d)((v8l)one & eq);       /* 1 where x = M, else +0 */
+	}
 	for (; i < n; i++) {
 		s[0] += x[i] == M ? 0 : e[i];
 		t[0] += x[i] == M;
