@@ -38,8 +38,10 @@ typedef struct {
 typedef double v8d __attribute__((vector_size(64)));
 typedef long long v8l __attribute__((vector_size(64)));
 
-static double tree8(v8d a)
+static double tree8(const v8d *v)      /* a pointer: no vector argument ABI */
 {
+	double a[KX_W];
+	memcpy(a, v, sizeof a);
 	return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
@@ -64,7 +66,7 @@ KX_CLONES static double max_check(const double *x, size_t n, int *finite)
 	double r = m[0];
 	for (int l = 1; l < KX_W; l++)
 		r = m[l] > r ? m[l] : r;
-	*finite = tree8(c) == 0;
+	*finite = tree8(&c) == 0;
 	return r;
 }
 
@@ -101,8 +103,8 @@ KX_CLONES static double sum_below(const double *x, const double *e, size_t n, do
 		s[0] += x[i] == M ? 0 : e[i];
 		t[0] += x[i] == M;
 	}
-	*ties = tree8(t);
-	return tree8(s);
+	*ties = tree8(&t);
+	return tree8(&s);
 }
 
 /* p = e / S (n), correctly rounded given e (torch multiplies by 1/S, one
