@@ -1,6 +1,7 @@
 /*
  * bench/kernel.c — time the library's kernels on raw float32 rows, in ns per
- * row (best of 5 passes over the file), for bench/softmax.sh.
+ * row (best of 5 passes over the file, CPU time), for bench/softmax.sh.
+ * softmax: float32 rows in, float32 rows out (double inside), as the program.
  *   build/bench/kernel softmax FILE.f32 N [logp]
  *   build/bench/kernel sparsemax FILE.f64 N [ALPHA [sort]]
  */
@@ -11,10 +12,11 @@
 #include "softmax.h"
 #include "entmax.h"
 
+/* CPU time of this process: the machine is shared, wall time is noisy */
 static double now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -32,15 +34,13 @@ int main(int argc, char **argv)
 	fseek(f, 0, SEEK_END);
 	size_t w = sm ? 4 : 8, rows = (size_t)ftell(f) / (w * n);
 	rewind(f);
-	float *x32 = malloc(rows * n * 4);
-	double *x = malloc(rows * n * 8), *p = malloc(n * 8);
+	float *x32 = malloc(rows * n * 4), *p32 = malloc(rows * n * 4);
+	double *x = malloc((sm ? n : rows * n) * 8), *p = malloc(n * 8);
 	size_t nw = sm ? kx_softmax_work(n) : kx_entmax_work(n);
 	double *work = malloc(nw * 8);
 	if (sm) {
 		if (fread(x32, 4, rows * n, f) != rows * n)
 			return 1;
-		for (size_t i = 0; i < rows * n; i++)
-			x[i] = x32[i];
 	} else if (fread(x, 8, rows * n, f) != rows * n) {
 		return 1;
 	}
@@ -54,9 +54,19 @@ int main(int argc, char **argv)
 	for (int pass = 0; pass < 5; pass++) {
 		double t0 = now();
 		for (size_t r = 0; r < rows; r++) {
-			if (sm)
-				kx_softmax_row(&c, x + r * n, n, -1, &o, work);
-			else
+			if (sm) {
+				/* what the program does with a raw f32 row: widen it into
+				 * one row of doubles, the kernel, round the result once to
+				 * float32 into an output array as big as the input (as
+				 * torch.softmax returns a new tensor) */
+				const float *xr = x32 + r * n;
+				float *pr = p32 + r * n;
+				for (size_t i = 0; i < n; i++)
+					x[i] = xr[i];
+				kx_softmax_row(&c, x, n, -1, &o, work);
+				for (size_t i = 0; i < n; i++)
+					pr[i] = (float)p[i];
+			} else
 				kx_entmax_row(&ec, x + r * n, n, -1, &eo, work);
 			sink += p[r % n];
 		}

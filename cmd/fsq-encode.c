@@ -349,6 +349,8 @@ static int write_codebook(ctx_t *c, const kx_common *com, int out_fmt)
  * the partial-record rule, record numbers and the bytes written are those of
  * the filter; -u (or a terminal) takes the filter instead. */
 #define RAW_BLOCK 4096
+#define RAW_FAST_BYTES (1 << 20)   /* the fast path's reads: above stdio's buffer, so fread
+                                    * reads straight into ours */
 
 static void put_raw(kx_buf *b, int out_fmt, double v)
 {
@@ -363,14 +365,71 @@ static void put_raw(kx_buf *b, int out_fmt, double v)
 	}
 }
 
+/* The message of a vector with a NaN (the first NaN value in it). */
+static void nan_error(const char *src, long long recno, const double *z, size_t d)
+{
+	size_t at = 0;
+	while (at < d && z[at] == z[at])
+		at++;
+	kx_error("%s: record %lld: value %zu is NaN (a number or +-Infinity is needed)", src,
+	         recno, at + 1);
+}
+
+/* The outputs of m encoded vectors (digits lv (m d), indices idx (m)) in
+ * the output format, appended to b through the staging area st. */
+static void put_block(ctx_t *c, kx_buf *b, int out_fmt, int field, const uint32_t *lv,
+                      const uint32_t *idx, size_t m, const double *codes, const size_t *code_off,
+                      unsigned char *st)
+{
+	size_t d = c->q.d, nv = field == F_INDEX ? m : m * d;
+	const uint32_t *v = field == F_INDEX ? idx : lv;
+	if (field != F_CODE && out_fmt == KX_FMT_U32) {
+		kx_buf_put(b, (const char *)v, nv * 4);
+		return;
+	}
+	if (out_fmt == KX_FMT_F64) {
+		double *o = (double *)st;
+		for (size_t k = 0; k < nv; k++)
+			o[k] = field == F_CODE ? codes[code_off[k % d] + v[k]] : (double)v[k];
+		kx_buf_put(b, (const char *)o, nv * 8);
+	} else {
+		float *o = (float *)st;        /* f32 (u32 takes no code) */
+		for (size_t k = 0; k < nv; k++)
+			o[k] = field == F_CODE ? (float)codes[code_off[k % d] + v[k]] : (float)v[k];
+		kx_buf_put(b, (const char *)o, nv * 4);
+	}
+}
+
 static int raw_encode(ctx_t *c, const kx_common *com, kx_out *out, int in_fmt, int out_fmt,
                       int nfiles, char **files)
 {
 	static char *stdin_only[] = { "-" };
 	size_t d = c->q.d, w = in_fmt == KX_FMT_F32 ? 4 : 8, rec = w * d;
-	unsigned char *in = kx_malloc(RAW_BLOCK * rec);
-	double *z = kx_malloc(d * sizeof *z);
 	int status = 0, field = c->fields[0];
+	/* float32 latents and an integer or code field: whole blocks through
+	 * kx_fsq_encode_f32 (the same digits as kx_fsq_encode) */
+	kx_fsq_f32 fq;
+	int fast = in_fmt == KX_FMT_F32 && field != F_BOUNDED && kx_fsq_f32_init(&fq, &c->q) == 0;
+	size_t block = fast ? (RAW_FAST_BYTES / rec > 0 ? RAW_FAST_BYTES / rec : 1) : RAW_BLOCK;
+	unsigned char *in = kx_malloc(block * rec);
+	double *z = kx_malloc(d * sizeof *z);
+	uint32_t *lv = NULL, *idx = NULL;
+	unsigned char *st = NULL;
+	double *codes = NULL;
+	size_t *code_off = NULL;
+	if (fast) {
+		lv = kx_malloc(block * d * sizeof *lv);
+		idx = kx_malloc(block * sizeof *idx);
+		st = kx_malloc(block * d * 8);
+		code_off = kx_malloc(d * sizeof *code_off);
+		size_t nc = 0;
+		for (size_t i = 0; i < d; i++)
+			code_off[i] = nc, nc += field == F_CODE ? c->q.L[i] : 0;
+		codes = kx_malloc((nc ? nc : 1) * sizeof *codes);
+		for (size_t i = 0; field == F_CODE && i < d; i++)
+			for (uint64_t l = 0; l < c->q.L[i]; l++)
+				codes[code_off[i] + l] = kx_fsq_code(&c->q, i, (uint32_t)l);
+	}
 	if (nfiles <= 0) {
 		nfiles = 1;
 		files = stdin_only;
@@ -387,12 +446,38 @@ static int raw_encode(ctx_t *c, const kx_common *com, kx_out *out, int in_fmt, i
 		}
 		long long recno = 0;
 		for (;;) {
-			size_t got = fread(in, 1, RAW_BLOCK * rec, f);
-			if (got < RAW_BLOCK * rec && ferror(f))
+			size_t got = fread(in, 1, block * rec, f);
+			if (got < block * rec && ferror(f))
 				kx_die("%s: read error:", src);
-			for (size_t k = 0; k < got / rec; k++) {
+			size_t nrec = got / rec;
+			if (fast) {
+				/* runs of vectors up to the next NaN, each encoded whole */
+				for (size_t k = 0; k < nrec;) {
+					const float *zf = (const float *)in + k * d;
+					size_t m = kx_fsq_encode_f32(&fq, zf, nrec - k, field == F_INDEX ? NULL : lv, idx);
+					if (c->usage)
+						for (size_t r = 0; r < m; r++)
+							if (kx_usage_add(c->usage, idx[r]) < 0)
+								kx_die("out of memory counting codes");
+					if (!c->stats_only)
+						put_block(c, &out->buf, out_fmt, field, lv, idx, m, codes, code_off, st);
+					recno += (long long)m;
+					k += m;
+					if (k == nrec)
+						break;
+					kx_out_flush(out);           /* every earlier record first */
+					for (size_t i = 0; i < d; i++)
+						z[i] = zf[m * d + i];
+					nan_error(src, ++recno, z, d);
+					status = 1;
+					if (!com->keep_going)
+						goto done;
+					k++;
+				}
+			}
+			for (size_t k = 0; !fast && k < nrec; k++) {
 				const unsigned char *p = in + k * rec;
-				size_t nan_at = 0;
+				int nan = 0;
 				recno++;
 				for (size_t i = 0; i < d; i++) {
 					if (w == 4) {
@@ -402,34 +487,32 @@ static int raw_encode(ctx_t *c, const kx_common *com, kx_out *out, int in_fmt, i
 					} else {
 						memcpy(&z[i], p + 8 * i, 8);
 					}
-					if (z[i] != z[i] && !nan_at)
-						nan_at = i + 1;
+					nan |= z[i] != z[i];
 				}
-				if (nan_at) {
+				if (nan) {
 					kx_out_flush(out);         /* every earlier record first */
-					kx_error("%s: record %lld: value %zu is NaN (a number or +-Infinity is "
-					         "needed)", src, recno, nan_at);
+					nan_error(src, recno, z, d);
 					status = 1;
 					if (!com->keep_going)
 						goto done;
 					continue;
 				}
-				uint64_t idx;
+				uint64_t ix;
 				kx_fsq_encode(&c->q, z, c->lv, field == F_CODE ? c->code : NULL,
-				              field == F_BOUNDED ? c->bounded : NULL, &idx);
-				if (c->usage && kx_usage_add(c->usage, idx) < 0)
+				              field == F_BOUNDED ? c->bounded : NULL, &ix);
+				if (c->usage && kx_usage_add(c->usage, ix) < 0)
 					kx_die("out of memory counting codes");
 				if (c->stats_only)
 					continue;
 				if (field == F_INDEX)
-					put_raw(&out->buf, out_fmt, (double)idx);
+					put_raw(&out->buf, out_fmt, (double)ix);
 				else
 					for (size_t i = 0; i < d; i++)
 						put_raw(&out->buf, out_fmt, field == F_LEVEL ? (double)c->lv[i]
 						        : field == F_CODE ? c->code[i] : c->bounded[i]);
 			}
 			kx_out_flush(out);
-			if (got == RAW_BLOCK * rec)
+			if (got == block * rec)
 				continue;
 			if (got % rec) {
 				kx_error("%s: record %lld: trailing partial record (%zu of %zu bytes)", src,
@@ -449,8 +532,11 @@ done:
 			fclose(f);
 		break;
 	}
+	if (fast)
+		kx_fsq_f32_free(&fq);
 	free(in);
 	free(z);
+	free(lv), free(idx), free(st), free(codes), free(code_off);
 	return status;
 }
 

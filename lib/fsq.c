@@ -5,7 +5,9 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "fsq.h"
+#include "vexp.h"      /* KX_CLONES */
 
 /* ===== levels, presets ================================================= */
 
@@ -297,6 +299,131 @@ void kx_fsq_decode(const kx_fsq *q, uint64_t index, uint32_t *level, double *cod
 		if (code)
 			code[i] = kx_fsq_code(q, i, l);
 	}
+}
+
+/* ===== the raw float32 fast path ===================================== */
+
+/* The least float >= t (t not NaN; -inf stays -inf, above FLT_MAX is +inf). */
+static float ceil_float(double t)
+{
+	float f = (float)t;
+	if ((double)f < t)
+		f = nextafterf(f, INFINITY);
+	return f;
+}
+
+void kx_fsq_f32_free(kx_fsq_f32 *f)
+{
+	free(f->thr);
+	free(f->basis);
+	free(f->cnt);
+	*f = (kx_fsq_f32){ 0 };
+}
+
+int kx_fsq_f32_init(kx_fsq_f32 *f, const kx_fsq *q)
+{
+	*f = (kx_fsq_f32){ 0 };
+	size_t d = q->d, nk = 1, w = KX_FSQ_F32_CHUNK * d;
+	for (size_t i = 0; i < d; i++) {
+		size_t n = q->tab[i] ? q->thr_off[i + 1] - q->thr_off[i] : KX_FSQ_F32_MAXTHR + 1;
+		if (n > KX_FSQ_F32_MAXTHR)
+			return -1;
+		nk = n > nk ? n : nk;
+	}
+	nk = (nk + 3) / 4 * 4;                 /* count_f32 takes four a pass */
+	f->d = d;
+	f->nk = nk;
+	f->thr = malloc(nk * w * sizeof *f->thr);
+	f->basis = malloc(d * sizeof *f->basis);
+	f->cnt = malloc(w * sizeof *f->cnt);
+	if (!f->thr || !f->basis || !f->cnt) {
+		kx_fsq_f32_free(f);
+		return -1;
+	}
+	for (size_t i = 0; i < d; i++)
+		f->basis[i] = (uint32_t)q->basis[i];   /* < 2^32: K <= 2^32 and L_i >= 2 */
+	for (size_t k = 0; k < nk; k++)
+		for (size_t e = 0; e < w; e++) {
+			size_t i = e % d, n = q->thr_off[i + 1] - q->thr_off[i];
+			f->thr[k * w + e] = k < n ? ceil_float(q->thr[q->thr_off[i] + k]) : NAN;
+		}
+	return 0;
+}
+
+/* digits of w values (cnt), every value against every threshold of its
+ * dimension, four thresholds a pass (nk is a multiple of 4); *nan = 1 when
+ * some value is NaN */
+KX_CLONES static void count_f32(const float *restrict z, size_t w, const float *restrict thr,
+                                size_t stride, size_t nk, uint32_t *restrict cnt, int *nan)
+{
+	int bad = 0;
+	const float *t0 = thr, *t1 = thr + stride, *t2 = thr + 2 * stride, *t3 = thr + 3 * stride;
+	for (size_t e = 0; e < w; e++) {
+		cnt[e] = (uint32_t)(z[e] >= t0[e]) + (z[e] >= t1[e]) + (z[e] >= t2[e]) + (z[e] >= t3[e]);
+		bad |= z[e] != z[e];
+	}
+	for (size_t k = 4; k < nk; k += 4) {
+		t0 = thr + k * stride, t1 = t0 + stride, t2 = t1 + stride, t3 = t2 + stride;
+		for (size_t e = 0; e < w; e++)
+			cnt[e] += (uint32_t)(z[e] >= t0[e]) + (z[e] >= t1[e]) + (z[e] >= t2[e]) + (z[e] >= t3[e]);
+	}
+	*nan = bad;
+}
+
+/* idx_r = sum_i cnt_{r d + i} basis_i, r < m: with d a constant for d <= 8,
+ * so that gcc vectorises across vectors.  Whole numbers below 2^32: exact. */
+static inline void index_d(const uint32_t *restrict cnt, size_t m, size_t d,
+                           const uint32_t *restrict basis, uint32_t *restrict idx)
+{
+	for (size_t r = 0; r < m; r++) {
+		uint32_t v = 0;
+		for (size_t i = 0; i < d; i++)
+			v += cnt[r * d + i] * basis[i];
+		idx[r] = v;
+	}
+}
+
+KX_CLONES static void index_f32(const uint32_t *restrict cnt, size_t m, size_t d,
+                                const uint32_t *restrict basis, uint32_t *restrict idx)
+{
+	switch (d) {
+	case 1: index_d(cnt, m, 1, basis, idx); break;
+	case 2: index_d(cnt, m, 2, basis, idx); break;
+	case 3: index_d(cnt, m, 3, basis, idx); break;
+	case 4: index_d(cnt, m, 4, basis, idx); break;
+	case 5: index_d(cnt, m, 5, basis, idx); break;
+	case 6: index_d(cnt, m, 6, basis, idx); break;
+	case 7: index_d(cnt, m, 7, basis, idx); break;
+	case 8: index_d(cnt, m, 8, basis, idx); break;
+	default: index_d(cnt, m, d, basis, idx); break;
+	}
+}
+
+size_t kx_fsq_encode_f32(kx_fsq_f32 *f, const float *z, size_t n, uint32_t *level, uint32_t *idx)
+{
+	size_t d = f->d, stride = KX_FSQ_F32_CHUNK * d;
+	for (size_t r0 = 0; r0 < n; r0 += KX_FSQ_F32_CHUNK) {
+		size_t m = n - r0 < KX_FSQ_F32_CHUNK ? n - r0 : KX_FSQ_F32_CHUNK;
+		const float *zc = z + r0 * d;
+		int nan;
+		count_f32(zc, m * d, f->thr, stride, f->nk, f->cnt, &nan);
+		if (nan)                             /* the first vector with a NaN */
+			for (size_t r = 0; r < m; r++)
+				for (size_t i = 0; i < d; i++)
+					if (zc[r * d + i] != zc[r * d + i]) {
+						n = r0 + r;
+						m = r;
+						goto out;
+					}
+out:
+		if (level)
+			memcpy(level + r0 * d, f->cnt, m * d * sizeof *level);
+		if (idx)
+			index_f32(f->cnt, m, d, f->basis, idx + r0);
+		if (nan)
+			break;
+	}
+	return n;
 }
 
 /* ===== statistics ====================================================== */

@@ -109,6 +109,36 @@ uint64_t kx_fsq_index(const kx_fsq *q, const uint32_t *l);
  * (either may be NULL). */
 void kx_fsq_decode(const kx_fsq *q, uint64_t index, uint32_t *level, double *code);
 
+/* ----- the raw float32 fast path ----- */
+
+/* Encoding of float32 latents by whole blocks: the thresholds rounded up to
+ * float (for a float z, z >= t exactly when z >= the least float >= t, so
+ * the digits are those of kx_fsq_digit) and tiled along a chunk of vectors,
+ * so that the count is one contiguous compare-and-add loop that vectorises.
+ * Built from a kx_fsq whose every dimension has a threshold table with at
+ * most KX_FSQ_F32_MAXTHR thresholds; owns its tables and scratch. */
+#define KX_FSQ_F32_MAXTHR 64
+#define KX_FSQ_F32_CHUNK 256         /* vectors per inner chunk */
+
+typedef struct kx_fsq_f32 {
+	size_t d;            /* dimensions */
+	size_t nk;           /* thresholds per dimension, padded with NaN (never <=) to a
+	                      * multiple of 4 */
+	float *thr;          /* (nk, CHUNK d): threshold k of dimension e mod d at [k][e] */
+	uint32_t *basis;     /* (d,) */
+	uint32_t *cnt;       /* (CHUNK d,) scratch: digits */
+} kx_fsq_f32;
+
+/* 0, or -1 when q has a dimension that the fast path does not take (no
+ * table, too many thresholds) or memory runs out; then f holds nothing. */
+int kx_fsq_f32_init(kx_fsq_f32 *f, const kx_fsq *q);
+void kx_fsq_f32_free(kx_fsq_f32 *f);
+/* Encode n vectors z (n d floats, row-major): digits into level (n d) and
+ * indices into idx (n), either may be NULL.  Returns the position of the
+ * first vector holding a NaN (its outputs and those after it are not
+ * meaningful), or n when there is none. */
+size_t kx_fsq_encode_f32(kx_fsq_f32 *f, const float *z, size_t n, uint32_t *level, uint32_t *idx);
+
 /* ----- statistics ----- */
 
 /* Population entropy (bits) of the FSQ index for z ~ N(0, sigma^2 I), sigma

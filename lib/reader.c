@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cJSON.h>
 #include "kx.h"
+#include "vexp.h"      /* KX_CLONES */
 
 struct kx_reader {
 	int fmt;              /* requested: AUTO, JSON, TEXT, F32, F64 */
@@ -327,6 +328,17 @@ static int json_record(kx_reader *r, kx_rec *rec, char *err, size_t errsz)
 
 /* ----- raw ----- */
 
+/* n little-endian floats, widened exactly (wide clones: the conversion is
+ * exact, so every clone gives the same values) */
+KX_CLONES static void widen_f32(const unsigned char *restrict src, size_t n, double *restrict dst)
+{
+	for (size_t i = 0; i < n; i++) {
+		float f;
+		memcpy(&f, src + 4 * i, 4);
+		dst[i] = f;
+	}
+}
+
 static int raw_record(kx_reader *r, kx_rec *rec, char *err, size_t errsz)
 {
 	size_t w = r->fmt == KX_FMT_F32 ? 4 : 8, need = w * r->dim;
@@ -359,11 +371,7 @@ static int raw_record(kx_reader *r, kx_rec *rec, char *err, size_t errsz)
 			rec->x.v = kx_realloc(rec->x.v, r->dim * sizeof *rec->x.v);
 		}
 		if (w == 4) {
-			for (size_t i = 0; i < r->dim; i++) {
-				float f;
-				memcpy(&f, r->raw + 4 * i, 4);
-				rec->x.v[i] = f;            /* widened exactly */
-			}
+			widen_f32(r->raw, r->dim, rec->x.v);
 		} else {
 			memcpy(rec->x.v, r->raw, need);
 		}

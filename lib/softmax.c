@@ -28,52 +28,107 @@ typedef struct {
 	double lse;     /* T * logsumexp(x / T) */
 } norm_t;
 
-/* sum of e (n) in four interleaved partial sums: a fixed order, so the
- * result is reproducible, and one that gcc vectorises */
-KX_CLONES static double sum4(const double *e, size_t n)
+/* The reductions run in KX_W = 8 lanes, lane l taking the elements i = l
+ * mod 8 of each whole block, then the tail in lane 0, then a fixed tree: the
+ * order is the same whichever vector width the clone uses (8 lanes are one
+ * AVX-512 register, two AVX2 ones, four SSE2 ones), so every clone gives the
+ * same bits.  Written with GNU vector types, which gcc lowers to whatever
+ * width the clone has (the auto-vectoriser leaves such lane loops scalar). */
+#define KX_W 8
+typedef double v8d __attribute__((vector_size(64)));
+typedef long long v8l __attribute__((vector_size(64)));
+
+static double tree8(const v8d *v)      /* a pointer: no vector argument ABI */
 {
-	double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-	size_t i = 0;
-	for (; i + 4 <= n; i += 4) {
-		a0 += e[i];
-		a1 += e[i + 1];
-		a2 += e[i + 2];
-		a3 += e[i + 3];
-	}
-	for (; i < n; i++)
-		a0 += e[i];
-	return (a0 + a1) + (a2 + a3);
+	double a[KX_W];
+	memcpy(a, v, sizeof a);
+	return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
-/* The max of x (n) in four lanes, and *finite = 0 when some entry is NaN or
- * infinite (x * 0 is NaN exactly then; the caller looks closer). */
+/* The max of x (n), and *finite = 0 when some entry is NaN or infinite
+ * (x * 0 is NaN exactly then; the caller looks closer).  NaN never wins. */
 KX_CLONES static double max_check(const double *x, size_t n, int *finite)
 {
-	double m0 = -INFINITY, m1 = -INFINITY, m2 = -INFINITY, m3 = -INFINITY;
-	double c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+	v8d m = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY,
+	          -INFINITY }, c = { 0 };
 	size_t i = 0;
-	for (; i + 4 <= n; i += 4) {
-		m0 = x[i] > m0 ? x[i] : m0;
-		m1 = x[i + 1] > m1 ? x[i + 1] : m1;
-		m2 = x[i + 2] > m2 ? x[i + 2] : m2;
-		m3 = x[i + 3] > m3 ? x[i + 3] : m3;
-		c0 += x[i] * 0;
-		c1 += x[i + 1] * 0;
-		c2 += x[i + 2] * 0;
-		c3 += x[i + 3] * 0;
+	for (; i + KX_W <= n; i += KX_W) {
+		v8d v;
+		memcpy(&v, x + i, sizeof v);
+		v8l gt = v > m;                  /* all ones where x > m */
+		m = (v8d)(((v8l)v & gt) | ((v8l)m & ~gt));
+		c += v * 0;
 	}
 	for (; i < n; i++) {
-		m0 = x[i] > m0 ? x[i] : m0;
-		c0 += x[i] * 0;
+		m[0] = x[i] > m[0] ? x[i] : m[0];
+		c[0] += x[i] * 0;
 	}
-	m0 = m1 > m0 ? m1 : m0;
-	m2 = m3 > m2 ? m3 : m2;
-	*finite = (c0 + c1) + (c2 + c3) == 0;
-	return m2 > m0 ? m2 : m0;
+	double r = m[0];
+	for (int l = 1; l < KX_W; l++)
+		r = m[l] > r ? m[l] : r;
+	*finite = tree8(&c) == 0;
+	return r;
+}
+
+/* e_i = exp((x_i - M)/T) (n), subtract first, then divide (T = 1e-310 does
+ * not overflow); dividing by 1 is exact, so T = 1 skips it.  Plain loops,
+ * which gcc vectorises whole (the same expression for every element, 3.3). */
+KX_CLONES static void exps(const double *restrict x, size_t n, double M, double T,
+                           double *restrict e)
+{
+	if (T == 1)
+		for (size_t i = 0; i < n; i++)
+			e[i] = kx_exp_neg(x[i] - M);
+	else
+		for (size_t i = 0; i < n; i++)
+			e[i] = kx_exp_neg((x[i] - M) / T);
+}
+
+/* The sum of e over the entries of x below M, and *ties = how many equal M
+ * (their e is exactly 1). */
+KX_CLONES static double sum_below(const double *x, const double *e, size_t n, double M,
+                                  double *ties)
+{
+	v8d s = { 0 }, t = { 0 }, one = { 1, 1, 1, 1, 1, 1, 1, 1 }, Mv = one * M;
+	size_t i = 0;
+	for (; i + KX_W <= n; i += KX_W) {
+		v8d xv, ev;
+		memcpy(&xv, x + i, sizeof xv);
+		memcpy(&ev, e + i, sizeof ev);
+		v8l eq = xv == Mv;               /* all ones where x = M */
+		s += (v8d)((v8l)ev & ~eq);       /* e, or +0 where x = M */
+		t += (v8d)((v8l)one & eq);       /* 1 where x = M, else +0 */
+	}
+	for (; i < n; i++) {
+		s[0] += x[i] == M ? 0 : e[i];
+		t[0] += x[i] == M;
+	}
+	*ties = tree8(&t);
+	return tree8(&s);
+}
+
+/* p = e / S (n), correctly rounded given e (torch multiplies by 1/S, one
+ * rounding more) */
+KX_CLONES static void divide(const double *restrict e, size_t n, double S, double *restrict p)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = e[i] / S;
 }
 
 /* p, log p and the normaliser of a row of finite and -inf entries, not all -inf. */
-KX_CLONES static norm_t plain(const double *x, size_t n, double M, double T, double *p,
+/* log p_i = (x_i - M)/T - L (n); dividing by 1 is exact, so T = 1 skips it */
+KX_CLONES static void logs(const double *restrict x, size_t n, double M, double T, double L,
+                           double *restrict logp)
+{
+	if (T == 1)
+		for (size_t i = 0; i < n; i++)
+			logp[i] = (x[i] - M) - L;
+	else
+		for (size_t i = 0; i < n; i++)
+			logp[i] = (x[i] - M) / T - L;
+}
+
+static norm_t plain(const double *x, size_t n, double M, double T, double *p,
                               double *logp, double *e)
 {
 	norm_t r = { M, 0, 0 };
@@ -103,32 +158,18 @@ KX_CLONES static norm_t plain(const double *x, size_t n, double M, double T, dou
 		r.lse = f >= 2 ? INFINITY : r.M;
 		return r;
 	}
-	/* e_i = exp((x_i - M)/T): subtract first, then divide (T = 1e-310 does not
-	 * overflow); dividing by 1 is exact, so T = 1 skips it. */
-	if (T == 1)
-		for (size_t i = 0; i < n; i++)
-			e[i] = kx_exp_neg(x[i] - M);
-	else
-		for (size_t i = 0; i < n; i++)
-			e[i] = kx_exp_neg((x[i] - M) / T);
-	/* j*, the first argmax, has e = 1 exactly; S = 1 + the others */
-	size_t jstar = 0;
-	while (x[jstar] != M)
-		jstar++;
-	e[jstar] = 0;
-	double others = sum4(e, n);
-	e[jstar] = 1;
-	/* p = e / S, correctly rounded given e (torch multiplies by 1/S, one
-	 * rounding more) */
+	/* the first argmax has e = 1 exactly; S = 1 + the others, the other
+	 * ties included */
+	exps(x, n, M, T, e);
+	double ties, others = sum_below(x, e, n, M, &ties);
+	others += ties - 1;
 	double S = 1 + others;
 	if (p)
-		for (size_t i = 0; i < n; i++)
-			p[i] = e[i] / S;
+		divide(e, n, S, p);
 	r.L = log1p(others);
 	r.lse = M + T * r.L;
 	if (logp)
-		for (size_t i = 0; i < n; i++)
-			logp[i] = (x[i] - M) / T - r.L;
+		logs(x, n, M, T, r.L, logp);
 	return r;
 }
 

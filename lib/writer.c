@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "kx.h"
+#include "vexp.h"      /* KX_CLONES */
 
 /* ----- building results ----- */
 
@@ -324,6 +325,16 @@ static void put_raw(kx_out *o, double v)
 	}
 }
 
+/* n doubles to floats, one rounding each (wide clones: IEEE conversion, the
+ * same bits on every clone) */
+KX_CLONES static void narrow_f64(const double *restrict v, size_t n, char *restrict dst)
+{
+	for (size_t i = 0; i < n; i++) {
+		float f = (float)v[i];
+		memcpy(dst + 4 * i, &f, 4);
+	}
+}
+
 /* A whole vector at once: one reservation, one conversion loop. */
 static void put_raw_vec(kx_out *o, const double *v, size_t n)
 {
@@ -341,10 +352,7 @@ static void put_raw_vec(kx_out *o, const double *v, size_t n)
 	}
 	char *dst = b->s + b->len;
 	if (w == 4)
-		for (size_t i = 0; i < n; i++) {
-			float f = (float)v[i];         /* one rounding from double */
-			memcpy(dst + 4 * i, &f, 4);
-		}
+		narrow_f64(v, n, dst);             /* one rounding from double */
 	else
 		memcpy(dst, v, n * 8);
 	b->len += n * w;

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "fsq.h"
 #include "rng.h"
 #include "usage.h"
@@ -500,6 +501,75 @@ static void test_entropy(void)
 	kx_fsq_free(&q);
 }
 
+/* ===== the raw float32 fast path ======================================= */
+
+/* kx_fsq_encode_f32 against kx_fsq_digit on the widened value: random
+ * floats, +-inf, and the floats next to every threshold (where rounding the
+ * thresholds to float could go wrong), for every bound; and the NaN stop. */
+static void test_f32(void)
+{
+	static const long long sets[][6] = { { 8, 5, 5, 5 }, { 3, 4, 7, 2, 9, 6 }, { 16 }, { 66, 3 } };
+	static const size_t dims[] = { 4, 6, 1, 2 };
+	kx_rng g;
+	kx_rng_seed(&g, 7, 0);
+	for (int b = KX_FSQ_ATANH; b <= KX_FSQ_SYMMETRIC; b++)
+		for (size_t s = 0; s < sizeof dims / sizeof dims[0]; s++) {
+			size_t d = dims[s];
+			kx_fsq q;
+			int two = 0;
+			for (size_t i = 0; i < d; i++)
+				two |= sets[s][i] == 2;
+			if (two && b == KX_FSQ_ATANH)
+				continue;
+			mk(&q, sets[s], d, b, 1e-3);
+			kx_fsq_f32 f;
+			int fast = kx_fsq_f32_init(&f, &q) == 0;
+			char what[160];
+			snprintf(what, sizeof what, "f32 path, %s bound, levels %zu-d set %zu: %s", bname[b], d,
+			         s, sets[s][0] == 66 ? "refused (64 thresholds at most)" : "digits and indices of kx_fsq_digit");
+			if (sets[s][0] == 66) {
+				tap_ok(!fast, what);
+				kx_fsq_free(&q);
+				continue;
+			}
+			size_t n = 3000;
+			float *z = malloc(n * d * sizeof *z);
+			uint32_t *lv = malloc(n * d * sizeof *lv), *idx = malloc(n * sizeof *idx);
+			size_t e = 0;
+			for (size_t i = 0; i < d; i++)          /* each threshold's float neighbours */
+				for (size_t k = q.thr_off[i]; k < q.thr_off[i + 1]; k++) {
+					float c = (float)q.thr[k];
+					float nb[] = { nextafterf(c, -INFINITY), c, nextafterf(c, INFINITY) };
+					for (int j = 0; j < 3 && e < n; j++, e++) {
+						for (size_t ii = 0; ii < d; ii++)
+							z[e * d + ii] = (float)(3 * kx_rng_normal(&g));
+						z[e * d + i] = nb[j];
+					}
+				}
+			for (; e < n; e++)
+				for (size_t i = 0; i < d; i++)
+					z[e * d + i] = e % 97 == 0 ? (e % 2 ? INFINITY : -INFINITY) : (float)(2 * kx_rng_normal(&g));
+			int ok = fast && kx_fsq_encode_f32(&f, z, n, lv, idx) == n;
+			for (size_t r = 0; ok && r < n; r++) {
+				uint32_t want[6];
+				double zd[6];
+				uint64_t wi;
+				for (size_t i = 0; i < d; i++)
+					zd[i] = z[r * d + i];
+				kx_fsq_encode(&q, zd, want, NULL, NULL, &wi);
+				ok = idx[r] == wi && !memcmp(want, lv + r * d, d * sizeof *want);
+			}
+			/* a NaN in vector 1234: encode stops there, the earlier ones done */
+			z[1234 * d + d - 1] = NAN;
+			ok = ok && kx_fsq_encode_f32(&f, z, n, NULL, idx) == 1234 &&
+			     kx_fsq_encode_f32(&f, z + 1235 * d, n - 1235, NULL, idx) == n - 1235;
+			tap_ok(ok, what);
+			free(z), free(lv), free(idx);
+			kx_fsq_f32_free(&f);
+			kx_fsq_free(&q);
+		}
+}
+
 int main(void)
 {
 	test_check();
@@ -512,5 +582,6 @@ int main(void)
 	test_random();
 	test_extremes();
 	test_entropy();
+	test_f32();
 	return tap_done();
 }
