@@ -403,7 +403,6 @@ static void put_block(ctx_t *c, kx_buf *b, int out_fmt, int field, const uint32_
 static int raw_encode(ctx_t *c, const kx_common *com, kx_out *out, int in_fmt, int out_fmt,
                       int nfiles, char **files)
 {
-	static char *stdin_only[] = { "-" };
 	size_t d = c->q.d, w = in_fmt == KX_FMT_F32 ? 4 : 8, rec = w * d;
 	int status = 0, field = c->fields[0];
 	/* float32 latents and an integer or code field: whole blocks through
@@ -411,7 +410,9 @@ static int raw_encode(ctx_t *c, const kx_common *com, kx_out *out, int in_fmt, i
 	kx_fsq_f32 fq;
 	int fast = in_fmt == KX_FMT_F32 && field != F_BOUNDED && kx_fsq_f32_init(&fq, &c->q) == 0;
 	size_t block = fast ? (RAW_FAST_BYTES / rec > 0 ? RAW_FAST_BYTES / rec : 1) : RAW_BLOCK;
-	unsigned char *in = kx_malloc(block * rec);
+	kx_rawblk rb;
+	kx_rawblk_open(&rb, nfiles, files, rec, block);
+	char err[512];
 	double *z = kx_malloc(d * sizeof *z);
 	uint32_t *lv = NULL, *idx = NULL;
 	unsigned char *st = NULL;
@@ -430,111 +431,88 @@ static int raw_encode(ctx_t *c, const kx_common *com, kx_out *out, int in_fmt, i
 			for (uint64_t l = 0; l < c->q.L[i]; l++)
 				codes[code_off[i] + l] = kx_fsq_code(&c->q, i, (uint32_t)l);
 	}
-	if (nfiles <= 0) {
-		nfiles = 1;
-		files = stdin_only;
-	}
 	grow(c, 1);
-	for (int fi = 0; fi < nfiles; fi++) {
-		const char *src = files[fi];
-		FILE *f = stdin;
-		if (strcmp(src, "-")) {
-			if (!(f = fopen(src, "rb")))
-				kx_die("%s:", src);
-		} else {
-			src = "stdin";
+	long got;
+	while ((got = kx_rawblk_next(&rb, err, sizeof err)) != 0) {
+		if (got < 0) {                          /* a trailing partial record */
+			kx_error("%s", err);
+			status = 1;
+			if (!com->keep_going)
+				break;
+			continue;
 		}
-		long long recno = 0;
-		for (;;) {
-			size_t got = fread(in, 1, block * rec, f);
-			if (got < block * rec && ferror(f))
-				kx_die("%s: read error:", src);
-			size_t nrec = got / rec;
-			if (fast) {
-				/* runs of vectors up to the next NaN, each encoded whole */
-				for (size_t k = 0; k < nrec;) {
-					const float *zf = (const float *)in + k * d;
-					size_t m = kx_fsq_encode_f32(&fq, zf, nrec - k, field == F_INDEX ? NULL : lv, idx);
-					if (c->usage)
-						for (size_t r = 0; r < m; r++)
-							if (kx_usage_add(c->usage, idx[r]) < 0)
-								kx_die("out of memory counting codes");
-					if (!c->stats_only)
-						put_block(c, &out->buf, out_fmt, field, lv, idx, m, codes, code_off, st);
-					recno += (long long)m;
-					k += m;
-					if (k == nrec)
-						break;
-					kx_out_flush(out);           /* every earlier record first */
-					for (size_t i = 0; i < d; i++)
-						z[i] = zf[m * d + i];
-					nan_error(src, ++recno, z, d);
-					status = 1;
-					if (!com->keep_going)
-						goto done;
-					k++;
-				}
-			}
-			for (size_t k = 0; !fast && k < nrec; k++) {
-				const unsigned char *p = in + k * rec;
-				int nan = 0;
-				recno++;
-				for (size_t i = 0; i < d; i++) {
-					if (w == 4) {
-						float v;
-						memcpy(&v, p + 4 * i, 4);
-						z[i] = v;              /* widened exactly */
-					} else {
-						memcpy(&z[i], p + 8 * i, 8);
-					}
-					nan |= z[i] != z[i];
-				}
-				if (nan) {
-					kx_out_flush(out);         /* every earlier record first */
-					nan_error(src, recno, z, d);
-					status = 1;
-					if (!com->keep_going)
-						goto done;
-					continue;
-				}
-				uint64_t ix;
-				kx_fsq_encode(&c->q, z, c->lv, field == F_CODE ? c->code : NULL,
-				              field == F_BOUNDED ? c->bounded : NULL, &ix);
-				if (c->usage && kx_usage_add(c->usage, ix) < 0)
-					kx_die("out of memory counting codes");
-				if (c->stats_only)
-					continue;
-				if (field == F_INDEX)
-					put_raw(&out->buf, out_fmt, (double)ix);
-				else
-					for (size_t i = 0; i < d; i++)
-						put_raw(&out->buf, out_fmt, field == F_LEVEL ? (double)c->lv[i]
-						        : field == F_CODE ? c->code[i] : c->bounded[i]);
-			}
-			kx_out_flush(out);
-			if (got == block * rec)
-				continue;
-			if (got % rec) {
-				kx_error("%s: record %lld: trailing partial record (%zu of %zu bytes)", src,
-				         recno + 1, got % rec, rec);
+		const unsigned char *in = rb.buf;
+		const char *src = rb.src;
+		long long recno = rb.recno;
+		size_t nrec = (size_t)got;
+		if (fast) {
+			/* runs of vectors up to the next NaN, each encoded whole */
+			for (size_t k = 0; k < nrec;) {
+				const float *zf = (const float *)in + k * d;
+				size_t m = kx_fsq_encode_f32(&fq, zf, nrec - k, field == F_INDEX ? NULL : lv, idx);
+				if (c->usage)
+					for (size_t r = 0; r < m; r++)
+						if (kx_usage_add(c->usage, idx[r]) < 0)
+							kx_die("out of memory counting codes");
+				if (!c->stats_only)
+					put_block(c, &out->buf, out_fmt, field, lv, idx, m, codes, code_off, st);
+				recno += (long long)m;
+				k += m;
+				if (k == nrec)
+					break;
+				kx_out_flush(out);           /* every earlier record first */
+				for (size_t i = 0; i < d; i++)
+					z[i] = zf[m * d + i];
+				nan_error(src, ++recno, z, d);
 				status = 1;
 				if (!com->keep_going)
 					goto done;
+				k++;
 			}
-			break;
 		}
-		if (f != stdin)
-			fclose(f);
-		f = NULL;
-		continue;
-done:
-		if (f && f != stdin)
-			fclose(f);
-		break;
+		for (size_t k = 0; !fast && k < nrec; k++) {
+			const unsigned char *p = in + k * rec;
+			int nan = 0;
+			recno++;
+			for (size_t i = 0; i < d; i++) {
+				if (w == 4) {
+					float v;
+					memcpy(&v, p + 4 * i, 4);
+					z[i] = v;              /* widened exactly */
+				} else {
+					memcpy(&z[i], p + 8 * i, 8);
+				}
+				nan |= z[i] != z[i];
+			}
+			if (nan) {
+				kx_out_flush(out);         /* every earlier record first */
+				nan_error(src, recno, z, d);
+				status = 1;
+				if (!com->keep_going)
+					goto done;
+				continue;
+			}
+			uint64_t ix;
+			kx_fsq_encode(&c->q, z, c->lv, field == F_CODE ? c->code : NULL,
+			              field == F_BOUNDED ? c->bounded : NULL, &ix);
+			if (c->usage && kx_usage_add(c->usage, ix) < 0)
+				kx_die("out of memory counting codes");
+			if (c->stats_only)
+				continue;
+			if (field == F_INDEX)
+				put_raw(&out->buf, out_fmt, (double)ix);
+			else
+				for (size_t i = 0; i < d; i++)
+					put_raw(&out->buf, out_fmt, field == F_LEVEL ? (double)c->lv[i]
+					        : field == F_CODE ? c->code[i] : c->bounded[i]);
+		}
+		kx_out_flush(out);
 	}
+done:
+	kx_out_flush(out);
+	kx_rawblk_close(&rb);
 	if (fast)
 		kx_fsq_f32_free(&fq);
-	free(in);
 	free(z);
 	free(lv), free(idx), free(st), free(codes), free(code_off);
 	return status;

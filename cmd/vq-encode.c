@@ -280,87 +280,76 @@ static void raw_flush(ctx_t *c)
 	c->nx = 0;
 }
 
+/* kx_die's hook on the raw path: the vectors gathered are written first. */
+static void raw_die_flush(void *arg)
+{
+	ctx_t *c = arg;
+	if (!c->flushing) {
+		c->flushing = 1;
+		raw_flush(c);
+		fflush(c->out.f);
+	}
+}
+
 static int raw_assign(ctx_t *c, int in_fmt, int nfiles, char **files)
 {
-	static char *stdin_only[] = { "-" };
 	const size_t D = c->D, w = in_fmt == KX_FMT_F32 ? 4 : 8, rec = w * D;
-	void *in = kx_malloc(TILE * rec);              /* TILE records as read: float or double */
 	int status = 0;
-	if (nfiles <= 0) {
-		nfiles = 1;
-		files = stdin_only;
-	}
+	char err[512];
 	if (c->capx < TILE * D) {
 		c->capx = TILE * D;
 		c->X = kx_realloc(c->X, c->capx * sizeof *c->X);
 	}
-	for (int fi = 0; fi < nfiles && (status == 0 || c->com->keep_going); fi++) {
-		const char *src = files[fi];
-		FILE *f = stdin;
-		if (strcmp(src, "-")) {
-			if (!(f = fopen(src, "rb"))) {
-				raw_flush(c);          /* the earlier files' vectors are written */
-				kx_die("%s:", src);
-			}
-		} else {
-			src = "stdin";
+	kx_rawblk rb;
+	kx_rawblk_open(&rb, nfiles, files, rec, TILE);
+	kx_on_die(raw_die_flush, c);
+	long got;
+	while ((status == 0 || c->com->keep_going) && (got = kx_rawblk_next(&rb, err, sizeof err)) != 0) {
+		if (got < 0) {                     /* a trailing partial record */
+			raw_flush(c);
+			fflush(c->out.f);
+			kx_error("%s", err);
+			status = 1;
+			continue;
 		}
-		long long recno = 0;
-		for (;;) {
-			size_t got = fread(in, 1, TILE * rec, f);
-			if (got < TILE * rec && ferror(f))
-				kx_die("%s: read error:", src);
-			for (size_t k = 0; k < got / rec; k++) {
-				double *x = c->X + c->nx * D;
-				int finite = 1;
-				recno++;
-				if (w == 4) {
-					const float *p = (const float *)in + k * D;
-					for (size_t j = 0; j < D; j++) {
-						x[j] = p[j];              /* widened exactly */
-						finite &= x[j] - x[j] == 0;
-					}
-				} else {
-					const double *p = (const double *)in + k * D;
-					for (size_t j = 0; j < D; j++) {
-						x[j] = p[j];
-						finite &= x[j] - x[j] == 0;
-					}
+		for (size_t k = 0; k < (size_t)got; k++) {
+			double *x = c->X + c->nx * D;
+			int finite = 1;
+			if (w == 4) {
+				const float *p = (const float *)rb.buf + k * D;
+				for (size_t j = 0; j < D; j++) {
+					x[j] = p[j];              /* widened exactly */
+					finite &= x[j] - x[j] == 0;
 				}
-				if (finite) {
-					if (++c->nx == TILE)
-						raw_flush(c);
-					continue;
+			} else {
+				const double *p = (const double *)rb.buf + k * D;
+				for (size_t j = 0; j < D; j++) {
+					x[j] = p[j];
+					finite &= x[j] - x[j] == 0;
 				}
-				size_t j = 0;
-				while (x[j] - x[j] == 0)
-					j++;
-				raw_flush(c);              /* every earlier record is written first */
-				fflush(c->out.f);          /* and reaches the output before the message */
-				kx_error("%s: record %lld: expected finite numbers, got %s at position %zu", src,
-				         recno, x[j] != x[j] ? "NaN" : x[j] > 0 ? "Infinity" : "-Infinity", j);
-				status = 1;
-				if (!c->com->keep_going)
-					goto done;
 			}
-			if (got == TILE * rec)
+			if (finite) {
+				if (++c->nx == TILE)
+					raw_flush(c);
 				continue;
-			if (got % rec) {
-				raw_flush(c);
-				fflush(c->out.f);
-				kx_error("%s: record %lld: trailing partial record (%zu of %zu bytes)", src,
-				         recno + 1, got % rec, rec);
-				status = 1;
 			}
-			break;
+			size_t j = 0;
+			while (x[j] - x[j] == 0)
+				j++;
+			raw_flush(c);              /* every earlier record is written first */
+			fflush(c->out.f);          /* and reaches the output before the message */
+			kx_error("%s: record %lld: expected finite numbers, got %s at position %zu", rb.src,
+			         rb.recno + (long long)k + 1,
+			         x[j] != x[j] ? "NaN" : x[j] > 0 ? "Infinity" : "-Infinity", j);
+			status = 1;
+			if (!c->com->keep_going)
+				break;
 		}
-done:
-		if (f != stdin)
-			fclose(f);
 	}
+	kx_on_die(NULL, NULL);
 	if (status == 0 || c->com->keep_going)
 		raw_flush(c);
-	free(in);
+	kx_rawblk_close(&rb);
 	return status;
 }
 

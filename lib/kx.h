@@ -212,6 +212,30 @@ int kx_reader_format(kx_reader *r);
  * caller reports it and may go on.  I/O errors are fatal (exit 1). */
 int kx_read(kx_reader *r, kx_rec *rec, char *err, size_t errsz);
 void kx_reader_close(kx_reader *r);
+
+/* Raw records a block at a time (rawblk.c), for a program's fast path that
+ * works on many records at once: the operands in order (none, or "-": stdin),
+ * each read in blocks of per_block whole records of rec bytes.  The caller
+ * owns the struct; buf is ours (freed by kx_rawblk_close). */
+typedef struct {
+	char **files;
+	int nfiles, fi;
+	FILE *f;
+	const char *src;          /* the current file's name, "stdin" for standard input */
+	size_t rec, per;          /* bytes per record, records per block */
+	unsigned char *buf;       /* the block: n records of rec bytes (malloc-aligned) */
+	size_t n, tail;
+	long long recno;          /* records of this file before the block (the first is recno + 1) */
+	int eof;
+} kx_rawblk;
+void kx_rawblk_open(kx_rawblk *b, int nfiles, char **files, size_t rec, size_t per_block);
+/* The next block's number of records (> 0, in b->buf); 0 at the end of the
+ * input; -1 when the current file ended in a partial record (message in err:
+ * "SRC: record N: trailing partial record (T of R bytes)"), the next call goes
+ * on with the next file.  A file that cannot be opened or read ends the
+ * program (kx_die, whose kx_on_die hook writes what the caller holds back). */
+long kx_rawblk_next(kx_rawblk *b, char *err, size_t errsz);
+void kx_rawblk_close(kx_rawblk *b);
 void kx_rec_free(kx_rec *rec);
 /* "stdin:3" or "data.f32: record 4", for messages. */
 const char *kx_rec_where(const kx_rec *rec, char *buf, size_t n);
