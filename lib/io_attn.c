@@ -158,18 +158,35 @@ static int take_qk(kx_attn_store *st, const kx_attn_rd_opts *ro, const kx_rec *r
 		snprintf(err, errsz, "k has %zu rows, expected %lld (-n)", n, ro->n_check);
 		return -1;
 	}
-	if (st->T == 0)
-		st->d = d;
-	else if (d != st->d)
-		st->d_varies = 1;
 	if (2 * d > st->wcap) {
 		st->wcap = 2 * d;
 		st->work = kx_realloc(st->work, st->wcap * sizeof *st->work);
 	}
+	/* Finite q and k can still give a score beyond the double range (|q.k| >
+	 * 1.8e308: +-Infinity, or NaN from Infinity - Infinity), which would make
+	 * every statistic NaN: such a record is bad, and the store is left as it was. */
+	size_t T0 = st->T, ns0 = st->ns, n0 = st->n;
+	int n_varies0 = st->n_varies;
 	for (size_t r = 0; r < q->rows; r++) {
 		push_sample(st, NULL, n);
-		kx_attn_scores(KX_ROW(q, r), k->v, n, d, ro->norm, st->work, st->s + st->ns - n);
+		double *s = st->s + st->ns - n;
+		kx_attn_scores(KX_ROW(q, r), k->v, n, d, ro->norm, st->work, s);
+		for (size_t i = 0; i < n; i++)
+			if (s[i] - s[i] != 0) {
+				if (q->rows > 1)
+					snprintf(err, errsz, "the score of q row %zu and k row %zu is beyond the "
+					         "double range; scale q and k down", r, i);
+				else
+					snprintf(err, errsz, "the score of q and k row %zu is beyond the double "
+					         "range; scale q and k down", i);
+				st->T = T0, st->ns = ns0, st->n = n0, st->n_varies = n_varies0;
+				return -1;
+			}
 	}
+	if (T0 == 0)
+		st->d = d;
+	else if (d != st->d)
+		st->d_varies = 1;
 	return 0;
 }
 

@@ -5,9 +5,10 @@
  * ("scores" or "s"); the second the -n and -d checks (a raw record is -n
  * scores, as in the program).  Every record goes through kx_attn_take_record
  * as the program reads it; then the store must be consistent (offsets,
- * lengths, -n, score records finite once masked scores are dropped) and the
- * samples are swept at a few alphas as the program does.  Nothing may crash,
- * leak or read out of bounds.
+ * lengths, -n, every score finite: masked ones dropped, q.k beyond the double
+ * range refused) and the samples are swept at a few alphas as the program
+ * does, each mean in [0, alpha].  Nothing may crash, leak or read out of
+ * bounds.
  */
 #include <math.h>
 #include <stdint.h>
@@ -36,10 +37,9 @@ static void check_store(const kx_attn_store *st, const kx_attn_rd_opts *ro)
 		if (!st->n_varies && len != st->n)
 			abort();
 	}
-	if (st->type == 2)
-		for (size_t i = 0; i < st->ns; i++)
-			if (!isfinite(st->s[i]))
-				abort();                  /* masked scores are dropped, the rest finite */
+	for (size_t i = 0; i < st->ns; i++)
+		if (!isfinite(st->s[i]))
+			abort();                      /* masked scores dropped, q.k beyond range refused */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < sizeof alphas / sizeof *alphas; i++) {
 			kx_attn_point pt;
 			kx_attn_eval(&S, alphas[i], 1, work, &pt);
-			if (st.type == 2 && !(pt.mean >= 0 && pt.mean <= alphas[i]))
+			if (!(pt.mean >= 0 && pt.mean <= alphas[i]))
 				abort();                      /* G = alpha (1 - sum p^2) in [0, alpha] */
 		}
 		free(work);
