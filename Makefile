@@ -86,7 +86,8 @@ $(B)/bench/kernel: bench/kernel.c $(B)/libkexue.a $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(B)/libkexue.a $(LDLIBS)
 
-# libFuzzer builds of the harnesses (clang, ASan, UBSan), run for FUZZ_SECONDS
+# libFuzzer builds of the harnesses (clang, ASan, UBSan: undefined behaviour
+# stops the run like a crash), run for FUZZ_SECONDS
 # each over tests/fuzz/corpus/NAME, which grows with what they find.
 # FUZZ_ONLY="attn jsonl" picks some harnesses (default: all).
 FUZZ_SECONDS ?= 60
@@ -95,11 +96,11 @@ FUZZ_ONLY ?= $(FUZZSRC:tests/fuzz/fuzz_%.c=%)
 FUZZSEL = $(FUZZ_ONLY:%=tests/fuzz/fuzz_%.c)
 fuzz: deps-fuzz
 	@mkdir -p build-fuzz/lib
-	@for f in $(LIBSRC); do $(FUZZCC) $(WARN) $(FPFLAGS) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	@for f in $(LIBSRC); do $(FUZZCC) $(WARN) $(FPFLAGS) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
 	    -c $$f -o build-fuzz/lib/$$(basename $$f .c).o || exit 1; done
 	@rm -f build-fuzz/libkexue.a; ar rcs build-fuzz/libkexue.a $(LIBOBJ:$(B)/lib/%=build-fuzz/lib/%)
 	@for h in $(FUZZSEL); do n=$$(basename $$h .c); \
-	    $(FUZZCC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$h build-fuzz/libkexue.a $(LDLIBS) || exit 1; done
+	    $(FUZZCC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o build-fuzz/$$n $$h build-fuzz/libkexue.a $(LDLIBS) || exit 1; done
 	@for h in $(FUZZSEL); do n=$$(basename $$h .c); c=tests/fuzz/corpus/$${n#fuzz_}; mkdir -p $$c tests/fuzz/crashes; \
 	    echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
 	    build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=tests/fuzz/crashes/ $$c 2>&1 | tail -2; done
