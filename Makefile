@@ -78,7 +78,7 @@ uninstall:
 	rm -f $(DESTDIR)$(MANPREFIX)/man7/kexue-tools.7
 
 clean-objs:
-	rm -rf build build-san build-fuzz bin
+	rm -rf build build-san build-fuzz build-afl bin
 
 clean: clean-objs
 	rm -rf examples/out bench/out tests/out
@@ -96,24 +96,54 @@ $(B)/bench/kernel_hippo: bench/kernel_hippo.c $(B)/libkexue.a $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(B)/libkexue.a $(LDLIBS)
 
-# libFuzzer builds of the harnesses (clang, ASan, UBSan), run for FUZZ_SECONDS
+# libFuzzer builds of the harnesses (clang, ASan, UBSan: undefined behaviour
+# stops the run like a crash), run for FUZZ_SECONDS
 # each over tests/fuzz/corpus/NAME, which grows with what they find.
+# FUZZ_ONLY="attn jsonl" picks some harnesses (default: all).
 FUZZ_SECONDS ?= 60
 FUZZCC ?= clang
+FUZZ_ONLY ?= $(FUZZSRC:tests/fuzz/fuzz_%.c=%)
+FUZZSEL = $(FUZZ_ONLY:%=tests/fuzz/fuzz_%.c)
 fuzz: deps-fuzz
 	@mkdir -p build-fuzz/lib
-	@for f in $(LIBSRC); do $(FUZZCC) $(WARN) $(FPFLAGS) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	@for f in $(LIBSRC); do $(FUZZCC) $(WARN) $(FPFLAGS) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
 	    -c $$f -o build-fuzz/lib/$$(basename $$f .c).o || exit 1; done
-	@ar rcs build-fuzz/libkexue.a build-fuzz/lib/*.o
-	@for h in $(FUZZSRC); do n=$$(basename $$h .c); \
-	    $(FUZZCC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -o build-fuzz/$$n $$h build-fuzz/libkexue.a $(LDLIBS) || exit 1; done
-	@for h in $(FUZZSRC); do n=$$(basename $$h .c); c=tests/fuzz/corpus/$${n#fuzz_}; mkdir -p $$c; \
+	@rm -f build-fuzz/libkexue.a; ar rcs build-fuzz/libkexue.a $(LIBOBJ:$(B)/lib/%=build-fuzz/lib/%)
+	@for h in $(FUZZSEL); do n=$$(basename $$h .c); \
+	    $(FUZZCC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o build-fuzz/$$n $$h build-fuzz/libkexue.a $(LDLIBS) || exit 1; done
+	@for h in $(FUZZSEL); do n=$$(basename $$h .c); c=tests/fuzz/corpus/$${n#fuzz_}; mkdir -p $$c tests/fuzz/crashes; \
 	    echo "fuzz: $$n for $(FUZZ_SECONDS) s"; \
 	    build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=tests/fuzz/crashes/ $$c 2>&1 | tail -2; done
 
+# AFL++ builds of the harnesses (afl-clang-fast, its libFuzzer driver, ASan and
+# UBSan), in build-afl/; each is run for AFL_SECONDS by afl-fuzz over a copy of
+# tests/fuzz/corpus/NAME, its findings in build-afl/out/NAME (AFL_SECONDS=0:
+# build only).  New inputs worth keeping go back through libFuzzer's -merge
+# (tests/fuzz/README).  Instrumentation: clang's own trace-pc-guard (LLVMNATIVE);
+# AFL++ 4.04c's PCGUARD and CLASSIC passes crash clang 14 on lib/softmax.c.
+AFLCC ?= afl-clang-fast
+AFL_LLVM_INSTRUMENT ?= LLVMNATIVE
+export AFL_LLVM_INSTRUMENT
+AFL_SECONDS ?= 120
+afl: deps-fuzz
+	@mkdir -p build-afl/lib
+	@for f in $(LIBSRC); do AFL_QUIET=1 AFL_USE_ASAN=1 AFL_USE_UBSAN=1 $(AFLCC) $(WARN) $(FPFLAGS) $(CPPFLAGS) -O1 -g \
+	    -c $$f -o build-afl/lib/$$(basename $$f .c).o || exit 1; done
+	@rm -f build-afl/libkexue.a; ar rcs build-afl/libkexue.a $(LIBOBJ:$(B)/lib/%=build-afl/lib/%)
+	@for h in $(FUZZSEL); do n=$$(basename $$h .c); \
+	    AFL_QUIET=1 AFL_USE_ASAN=1 AFL_USE_UBSAN=1 $(AFLCC) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer -o build-afl/$$n $$h \
+	    build-afl/libkexue.a $(LDLIBS) || exit 1; done
+	@[ "$(AFL_SECONDS)" -gt 0 ] || exit 0; \
+	for h in $(FUZZSEL); do n=$$(basename $$h .c); c=$${n#fuzz_}; rm -rf build-afl/in/$$c; mkdir -p build-afl/in/$$c build-afl/out; \
+	    ls tests/fuzz/corpus/$$c | head -200 | while read f; do cp tests/fuzz/corpus/$$c/$$f build-afl/in/$$c/; done; \
+	    echo "afl: $$n for $(AFL_SECONDS) s"; \
+	    AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+	    afl-fuzz -V $(AFL_SECONDS) -m none -i build-afl/in/$$c -o build-afl/out/$$c -- build-afl/$$n > build-afl/$$c.log 2>&1; \
+	    grep -E 'execs_done|saved_crashes|saved_hangs|corpus_count' build-afl/out/$$c/default/fuzzer_stats | tr -s ' ' | tr '\n' ' '; echo; done
+
 deps-fuzz:
 	@scripts/install-deps fuzz
-.PHONY: fuzz deps-fuzz
+.PHONY: fuzz afl deps-fuzz
 
 # The bats suites with every program run under valgrind (memcheck): an error or
 # a definite leak makes the program exit 99, which fails the test.

@@ -104,6 +104,18 @@ static void row_range(const kx_field *f, size_t r, size_t *b, size_t *e)
 	}
 }
 
+/* The row starting at s of a field's values; an empty field may have no
+ * array at all (NULL + 0 is undefined in C, found by AFL++ with UBSan). */
+static const double *mat_row(const double *d, size_t s)
+{
+	return d ? d + s : d;
+}
+
+static const long long *imat_row(const long long *iv, size_t s)
+{
+	return iv ? iv + s : iv;
+}
+
 /* ----- output ----- */
 
 void kx_out_open(kx_out *o, const kx_common *c, int fmt)
@@ -198,9 +210,9 @@ static void out_value(const kx_out *o, kx_buf *b, const kx_field *f)
 				kx_buf_putc(b, json ? ',' : '\n');
 			row_range(f, r, &s, &e);
 			if (f->type == KX_F_MAT)
-				kx_out_vec(o, b, f->d + s, e - s);
+				kx_out_vec(o, b, mat_row(f->d, s), e - s);
 			else
-				out_ivec(o, b, f->iv + s, e - s);
+				out_ivec(o, b, imat_row(f->iv, s), e - s);
 		}
 		if (json)
 			kx_buf_putc(b, ']');
@@ -215,8 +227,8 @@ static void out_row_value(const kx_out *o, kx_buf *b, const kx_field *f, size_t 
 	switch (f->type) {
 	case KX_F_VEC: kx_out_num(o, b, f->d[r]); break;
 	case KX_F_IVEC: kx_buf_printf(b, "%lld", f->iv[r]); break;
-	case KX_F_MAT: row_range(f, r, &s, &e); kx_out_vec(o, b, f->d + s, e - s); break;
-	case KX_F_IMAT: row_range(f, r, &s, &e); out_ivec(o, b, f->iv + s, e - s); break;
+	case KX_F_MAT: row_range(f, r, &s, &e); kx_out_vec(o, b, mat_row(f->d, s), e - s); break;
+	case KX_F_IMAT: row_range(f, r, &s, &e); out_ivec(o, b, imat_row(f->iv, s), e - s); break;
 	default: out_value(o, b, f);
 	}
 }

@@ -213,7 +213,8 @@ print(bad[:5])' "$out"
 @test "common: parallel --pipe --keep-order gives what one process gives" {
 	for p in $FILTERS; do
 		sample "$p"
-		for i in $(seq 300); do echo "$REC" | jq -c --argjson i $i 'if type == "object" then . + {seed: $i} else map(. * (1 + $i / 1000)) end'; done > in.jsonl
+		jq -c --argjson n "$(vg 300 80)" '. as $r | range(1; $n + 1) as $i | $r |
+			if type == "object" then . + {seed: $i} else map(. * (1 + $i / 1000)) end' <<< "$REC" > in.jsonl
 		$p $ARGS < in.jsonl > one
 		parallel --pipe --keep-order -N 37 -j 3 $p $ARGS < in.jsonl > many
 		cmp one many || { echo "$p: parallel output differs"; false; }

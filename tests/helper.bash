@@ -39,3 +39,9 @@ PY
 }
 export -f py close
 export PYTHON
+
+# vg FULL SMALL: FULL, or SMALL under make valgrind (KX_VALGRIND set), where
+# every program start costs about 0.6 s of CPU.  For loops and inputs that run
+# one code path many times: make check and make sanitize run FULL, valgrind
+# still runs every path, on fewer or smaller cases.
+vg() { if [ -n "${KX_VALGRIND:-}" ]; then echo "$2"; else echo "$1"; fi; }

@@ -125,7 +125,8 @@ print(abs(Ad - np.array(d['A'])).max() < tol and abs(Bd[:, 0] - np.array(d['B'])
 }
 
 @test "hippo-discretize: the LegS-LTI kernel exp(dA)B is r_n P_n(2e^-d - 1)e^-d (claim 12)" {
-	for spec in "16 0.5" "256 0.01" "256 1"; do
+	N=$(vg 256 64)   # the identity holds for every N; under valgrind the 256 x 256 expm takes minutes
+	for spec in "16 0.5" "$N 0.01" "$N 1"; do
 		set -- $spec
 		hippo-discretize --lti -N $1 --dt $2 -M zoh -f A > E.json
 		hippo-discretize -N $1 --continuous -f B > B.json

@@ -202,14 +202,15 @@ print(json.dumps(w, separators=(',', ':')))")
 }
 
 @test "sid-step: N single steps equal one -n N run byte for byte (state and metrics)" {
+	N=$(vg 20 5)
 	sid-step --init -s 1 -B 5 > s0.json
-	for k in $(seq 0 19); do sid-step < s$k.json > s$((k + 1)).json; done
-	sid-step -n 20 -e state < s0.json | cmp - s20.json
-	for k in $(seq 0 19); do sid-step -e metrics < s$k.json; done > single.jsonl
-	sid-step -n 20 < s0.json | cmp - single.jsonl
-	sid-step -n 20 -e both < s0.json > both
-	head -20 both | cmp - single.jsonl
-	tail -1 both | cmp - s20.json
+	for k in $(seq 0 $((N - 1))); do sid-step < s$k.json > s$((k + 1)).json; done
+	sid-step -n $N -e state < s0.json | cmp - s$N.json
+	for k in $(seq 0 $((N - 1))); do sid-step -e metrics < s$k.json; done > single.jsonl
+	sid-step -n $N < s0.json | cmp - single.jsonl
+	sid-step -n $N -e both < s0.json > both
+	head -$N both | cmp - single.jsonl
+	tail -1 both | cmp - s$N.json
 }
 
 @test "sid-step: --save writes the final state atomically, also over its own input" {

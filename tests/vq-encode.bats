@@ -228,9 +228,9 @@ print(len(C) == 4 and all(c in X for c in C) and len({tuple(c) for c in C}) == 4
 	py "
 C = np.array([json.loads(l) for l in open('cb.jsonl')]); C[3] += 60; C[7] -= 90; C[8] = C[2]
 open('c0.jsonl', 'w').write(''.join(json.dumps(c) + '\n' for c in C.tolist()))"
-	for T in 1 3; do
+	for T in 1 $(vg 3 2); do
 		vq-encode -c c0.jsonl -t 10 --iters $T < data.jsonl > ref.jsonl
-		for S in 1 2 7; do
+		for S in 1 $(vg '2 7' 3); do
 			cp c0.jsonl cur.jsonl
 			for i in $(seq $T); do
 				rm -f sh.*; split -n l/$S data.jsonl sh.
@@ -315,7 +315,7 @@ print('ok')"
 
 @test "vq-encode: -A --causal: every block 1..n, with and without a bias, < 1e-12 (claim 16)" {
 	mkattn 12
-	for L in $(seq 1 12); do
+	for L in $(vg "$(seq 1 12)" '1 2 5 12'); do
 		vq-encode -A --causal --block $L -f max_abs_diff,linear < rec.jsonl
 		[ $L -ge 2 ] && vq-encode -A --causal --block $L --bias 0.5,-0.25,0.125 -f max_abs_diff < rec.jsonl
 	done > all.jsonl
@@ -324,7 +324,7 @@ o = [json.loads(l) for l in open('all.jsonl')]
 assert max(x['max_abs_diff'] for x in o) < 1e-12
 lin = [np.array(x['linear']) for x in o if 'linear' in x]
 print(len(lin), max(np.abs(l - lin[0]).max() for l in lin) < 1e-12)"
-	assert_output '12 True'
+	assert_output "$(vg 12 4) True"
 }
 
 @test "vq-encode: -A --causal --bias matches a numpy biased causal softmax" {
@@ -460,7 +460,7 @@ X.tofile('bad.f32'); open('part.f32', 'wb').write(X[:1].tobytes() + bytes(3))"
 
 @test "vq-encode: the distributed Makefile of 4.3 (GNU parallel, cmp to a fixed point) equals -t" {
 	command -v parallel > /dev/null || skip "GNU parallel is not installed"
-	mkdata 15 500 3 8
+	mkdata 15 "$(vg 500 200)" 3 8
 	cat > Makefile <<'MK'
 K  = 8
 IT = 8
@@ -479,7 +479,7 @@ codebook.jsonl: c0.jsonl data.jsonl
 check: codebook.jsonl
 	vq-encode -c c0.jsonl -t $(K) --iters $(IT) < data.jsonl | cmp - codebook.jsonl
 MK
-	run make -s check
+	run make -s check IT="$(vg 8 3)"
 	assert_success
 	[ "$(parallel --pipe --keep-order --block 4k vq-encode -c c0.jsonl --partial < data.jsonl | wc -l)" -ge 3 ]
 }
