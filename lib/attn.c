@@ -2,6 +2,7 @@
  * attn.c — kernels of attn-scale-sweep (attn-scale.md 4).  Shapes: n keys,
  * d width, T samples, G grid points (see attn.h).
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,7 +209,21 @@ static double dot(const double *a, const double *b, size_t d)
  * root of the in-order sum of squares); a zero vector stays zero. */
 static void normalise(double *v, size_t d)
 {
-	double nrm = sqrt(dot(v, v, d));
+	double ss = dot(v, v, d);
+	if (!(ss < INFINITY) || ss < DBL_MIN) {
+		/* the sum of squares overflows (|v| above ~1e154) or underflows
+		 * (below ~1e-154): divide by the largest |v_j| first, so the cosine
+		 * stays right; in range the spec's formula is used as it is */
+		double m = 0;
+		for (size_t j = 0; j < d; j++)
+			m = fmax(m, fabs(v[j]));
+		if (m > 0 && m < INFINITY) {
+			for (size_t j = 0; j < d; j++)
+				v[j] /= m;
+			ss = dot(v, v, d);
+		}
+	}
+	double nrm = sqrt(ss);
 	if (nrm > 0)
 		for (size_t j = 0; j < d; j++)
 			v[j] /= nrm;

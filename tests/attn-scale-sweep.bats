@@ -462,6 +462,22 @@ bad_input() {   # bad_input INPUT MESSAGE [ARGS...]
 	bad_input '["-Infinity",-Infinity]' 'attn-scale-sweep: stdin:1: every score is masked (-Infinity)'
 	bad_input '{"scores":[[1,2],[-Infinity,"-inf"]]}' 'attn-scale-sweep: stdin:1: every score of row 1 is masked (-Infinity)'
 	bad_input '{"scores":[[1,2],[3]]}' 'attn-scale-sweep: stdin:1: scores row 1 has 1 values, expected 2 (the length of row 0)'
+	bad_input '{"q":[1e200,1e200],"k":[[1,2],[1e200,1e200]]}' 'attn-scale-sweep: stdin:1: the score of q and k row 1 is beyond the double range; scale q and k down'
+}
+
+@test "attn-scale-sweep: --score-norm cos gives the same cosines for vectors near the ends of the double range" {
+	# |v| of 1e200 overflows the sum of squares and 1e-200 underflows it: the
+	# cosines must still be those of the same directions at unit scale
+	ref=$(attn-scale-sweep --input --score-norm cos --alpha 1 <<< '{"q":[1,0],"k":[[1,0],[0,3],[-2,2]]}' | jq -r 'select(.type=="point").mean')
+	for e in e200 e-200 e300 e-300; do
+		run attn-scale-sweep --input --score-norm cos --alpha 1 <<< "{\"q\":[1$e,0],\"k\":[[1$e,0],[0,3$e],[-2$e,2$e]]}"
+		[ "$status" -eq 0 ]
+		got=$(jq -r 'select(.type=="point").mean' <<< "$output")
+		close "$got" "$ref" 1e-15
+	done
+	# and the value itself: alpha (1 - sum p^2) over the cosines 1, 0, -1/sqrt(2)
+	want=$(py 'import numpy as np; s=np.array([1,0,-2**-0.5]); p=np.exp(s)/np.exp(s).sum(); print(repr(1-(p*p).sum()))')
+	close "$ref" "$want" 1e-15
 }
 
 @test "attn-scale-sweep: no input records is exit 1 with the source name" {
