@@ -96,6 +96,12 @@ $(B)/bench/kernel_hippo: bench/kernel_hippo.c $(B)/libkexue.a $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(B)/libkexue.a $(LDLIBS)
 
+# The block normal generator's timer (lib/rng.c): build/bench/kernel_rng.
+bench: $(B)/bench/kernel_rng
+$(B)/bench/kernel_rng: bench/kernel_rng.c $(B)/libkexue.a $(LIBHDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(B)/libkexue.a $(LDLIBS)
+
 # libFuzzer builds of the harnesses (clang, ASan, UBSan), run for FUZZ_SECONDS
 # each over tests/fuzz/corpus/NAME, which grows with what they find.
 FUZZ_SECONDS ?= 60
