@@ -103,10 +103,11 @@ double kx_rng_normal(kx_rng *g)
  * ahead into a small ring, so that the core runs the chain of a later group
  * beside the transform of this one (and loads no word still in the store
  * buffer).  Each value is box_muller of its two words, as in kx_rng_normal. */
+enum { G = 16, LAG = 8 };                     /* words per group, groups ahead */
+
 KX_CLONES3
 static void groups(uint64_t *restrict st, double *restrict out, size_t ng)
 {
-	enum { G = 16, LAG = 8 };                      /* words per group, groups ahead */
 	uint64_t ring[LAG * G];
 	uint64_t s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
 	size_t pre = ng < LAG ? ng : LAG;
@@ -134,9 +135,9 @@ void kx_rng_normals(kx_rng *g, double *out, size_t n)
 		out[i++] = g->cached;
 		g->has_cached = 0;
 	}
-	size_t ng = (n - i) / 16;
+	size_t ng = (n - i) / G;
 	groups(g->s, out + i, ng);
-	i += 16 * ng;
+	i += G * ng;
 	while (n - i >= 2) {                           /* fewer than 8 pairs left */
 		uint64_t a = kx_rng_next(g);
 		uint64_t b = kx_rng_next(g);
