@@ -59,7 +59,7 @@ double kx_rng_uniform(kx_rng *g)
  * the scalar and the block generator give the same bits everywhere. */
 static inline void box_muller(uint64_t a, uint64_t b, double *first, double *second)
 {
-	double u1 = 1.0 - kx_unit53(a);           /* in (0, 1]: log is finite */
+	double u1 = kx_one_minus_unit53(a);       /* 1 - uniform, in (0, 1]: log is finite */
 	double u2 = kx_unit53(b);
 	double r = sqrt(-2.0 * kx_log_pos(u1));
 	double th = 6.283185307179586 * u2;            /* 2.0*M_PI times u2, one rounding */
@@ -96,13 +96,16 @@ double kx_rng_normal(kx_rng *g)
 		s3 = rotl(s3, 45);                                           \
 	} while (0)
 
-/* out: (16 ng,) the pairs of the next 32 ng raw outputs of the state st.
- * The state step is a sequential chain of integer operations, the pair
- * transform independent vector work: they are interleaved a group of 8
- * pairs at a time (one AVX-512 iteration), the words produced LAG groups
- * ahead into a small ring, so that the core runs the chain of a later group
- * beside the transform of this one (and loads no word still in the store
- * buffer).  Each value is box_muller of its two words, as in kx_rng_normal. */
+/* out: (G ng,) the normals of the next G ng raw outputs of the state st (G/2
+ * pairs a group).  The state step is a sequential chain of integer
+ * operations, the pair transform independent vector work (one AVX-512
+ * iteration a group): they are interleaved a group at a time, the words
+ * produced LAG groups ahead into a small ring, so that the core runs the
+ * chain of a later group beside the transform of this one and loads no word
+ * still in the store buffer.  In a group's slot the words of the u1s (even
+ * steps) come first, those of the u2s (odd steps) second: the transform
+ * loads them without shuffles.  Each pair is box_muller of its two words,
+ * as in kx_rng_normal. */
 enum { G = 16, LAG = 8 };                     /* words per group, groups ahead */
 
 KX_CLONES3
@@ -112,15 +115,15 @@ static void groups(uint64_t *restrict st, double *restrict out, size_t ng)
 	uint64_t s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
 	size_t pre = ng < LAG ? ng : LAG;
 	for (size_t j = 0; j < pre * G; j++)
-		KX_STEP(ring[j]);
+		KX_STEP(ring[j / G * G + j % 2 * (G / 2) + j % G / 2]);
 	for (size_t g = 0; g < ng; g++) {
 		uint64_t *restrict w = ring + (g % LAG) * G;
 		double *restrict o = out + g * G;
 		for (int p = 0; p < G / 2; p++)
-			box_muller(scramble(w[2 * p]), scramble(w[2 * p + 1]), &o[2 * p], &o[2 * p + 1]);
+			box_muller(scramble(w[p]), scramble(w[G / 2 + p]), &o[2 * p], &o[2 * p + 1]);
 		if (g + LAG < ng)
 			for (int j = 0; j < G; j++)
-				KX_STEP(w[j]);
+				KX_STEP(w[j % 2 * (G / 2) + j / 2]);
 	}
 	st[0] = s0;
 	st[1] = s1;
@@ -138,7 +141,7 @@ void kx_rng_normals(kx_rng *g, double *out, size_t n)
 	size_t ng = (n - i) / G;
 	groups(g->s, out + i, ng);
 	i += G * ng;
-	while (n - i >= 2) {                           /* fewer than 8 pairs left */
+	while (n - i >= 2) {                           /* fewer than G/2 pairs left */
 		uint64_t a = kx_rng_next(g);
 		uint64_t b = kx_rng_next(g);
 		box_muller(a, b, &out[i], &out[i + 1]);
