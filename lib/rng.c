@@ -54,6 +54,26 @@ double kx_rng_uniform(kx_rng *g)
 	return (double)(kx_rng_next(g) >> 11) * 0x1.0p-53;
 }
 
+void kx_rng_uniforms(kx_rng *g, double *out, size_t n)
+{
+	uint64_t s0 = g->s[0], s1 = g->s[1], s2 = g->s[2], s3 = g->s[3];
+	for (size_t i = 0; i < n; i++) {           /* kx_rng_next, inlined */
+		uint64_t result = scramble(s1);
+		uint64_t t = s1 << 17;
+		s2 ^= s0;
+		s3 ^= s1;
+		s1 ^= s2;
+		s0 ^= s3;
+		s2 ^= t;
+		s3 = rotl(s3, 45);
+		out[i] = (double)(result >> 11) * 0x1.0p-53;
+	}
+	g->s[0] = s0;
+	g->s[1] = s1;
+	g->s[2] = s2;
+	g->s[3] = s3;
+}
+
 /* One Box-Muller pair from two raw outputs a (for u1) and b (for u2): the
  * spec's formulas with the toolbox's own log and sincos (vmath.h), so that
  * the scalar and the block generator give the same bits everywhere. */
