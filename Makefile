@@ -85,14 +85,10 @@ clean: clean-objs
 
 .PHONY: all deps units fuzz-replay check sanitize demo bench install uninstall clean clean-objs
 
-# The kernel timer used by bench/*.sh.
-$(B)/bench/kernel: bench/kernel.c $(B)/libkexue.a $(LIBHDR)
-	@mkdir -p $(@D)
-	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(B)/libkexue.a $(LDLIBS)
-
-# The zoh timer used by bench/hippo-discretize.sh (hippo_zoh in-process).
-bench: $(B)/bench/kernel_hippo
-$(B)/bench/kernel_hippo: bench/kernel_hippo.c $(B)/libkexue.a $(LIBHDR)
+# The in-process timers used by bench/*.sh: kernel (softmax, sparsemax),
+# kernel_hippo (the zoh build), kernel_rng (the block normal generator).
+bench: $(B)/bench/kernel_hippo $(B)/bench/kernel_rng
+$(B)/bench/%: bench/%.c $(B)/libkexue.a $(LIBHDR)
 	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) $(LDFLAGS) -o $@ $< $(B)/libkexue.a $(LDLIBS)
 

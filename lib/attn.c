@@ -262,6 +262,9 @@ static double component(kx_rng *g, int dist)
 	return kx_rng_normal(g);
 }
 
+typedef double attn_vd8 __attribute__((vector_size(64)));     /* KX_ATTN_LANES doubles */
+_Static_assert(KX_ATTN_LANES == 8, "attn_vd8 holds one block of lanes");
+
 /* Scores of m keys kb: (m, d) in draw order against the prepared query q:
  * 8 keys at a time side by side (kt: (d, 8)), each sum still in component
  * order, so the bits are those of score(). */
@@ -275,25 +278,32 @@ static void score_block(const double *restrict q, const double *restrict kb, siz
 		for (size_t l = 0; l < L; l++)
 			for (size_t j = 0; j < d; j++)
 				kt[j * L + l] = kb[(i + l) * d + j];
-		double acc[L] = { 0 };
+		/* 8-wide sums in gcc's vector type (left to itself, gcc vectorised
+		 * over j with 8 in-order scalar reductions), lane l that of key l */
+		attn_vd8 va = { 0 }, kv;
 		if (norm == KX_ATTN_NORM_COS) {
-			double nrm[L] = { 0 };
-			for (size_t j = 0; j < d; j++)
-				for (size_t l = 0; l < L; l++)
-					nrm[l] += kt[j * L + l] * kt[j * L + l];
+			attn_vd8 nv = { 0 }, dv = { 0 };
+			for (size_t j = 0; j < d; j++) {
+				memcpy(&kv, kt + j * L, sizeof kv);
+				nv += kv * kv;
+			}
+			for (size_t l = 0; l < L; l++) {   /* x / 1 = x: a zero norm divides by 1 */
+				double r = sqrt(nv[l]);
+				dv[l] = r > 0 ? r : 1.0;
+			}
+			for (size_t j = 0; j < d; j++) {
+				memcpy(&kv, kt + j * L, sizeof kv);
+				va += q[j] * (kv / dv);
+			}
 			for (size_t l = 0; l < L; l++)
-				nrm[l] = sqrt(nrm[l]);
-			for (size_t j = 0; j < d; j++)
-				for (size_t l = 0; l < L; l++)
-					acc[l] += q[j] * (nrm[l] > 0 ? kt[j * L + l] / nrm[l] : kt[j * L + l]);
-			for (size_t l = 0; l < L; l++)
-				s[i + l] = acc[l];
+				s[i + l] = va[l];
 		} else {
-			for (size_t j = 0; j < d; j++)
-				for (size_t l = 0; l < L; l++)
-					acc[l] += q[j] * kt[j * L + l];
+			for (size_t j = 0; j < d; j++) {
+				memcpy(&kv, kt + j * L, sizeof kv);
+				va += q[j] * kv;
+			}
 			for (size_t l = 0; l < L; l++)
-				s[i + l] = acc[l] / sqrt_d;
+				s[i + l] = va[l] / sqrt_d;
 		}
 	}
 	for (; i < m; i++)

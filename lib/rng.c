@@ -54,12 +54,32 @@ double kx_rng_uniform(kx_rng *g)
 	return (double)(kx_rng_next(g) >> 11) * 0x1.0p-53;
 }
 
+void kx_rng_uniforms(kx_rng *g, double *out, size_t n)
+{
+	uint64_t s0 = g->s[0], s1 = g->s[1], s2 = g->s[2], s3 = g->s[3];
+	for (size_t i = 0; i < n; i++) {           /* kx_rng_next, inlined */
+		uint64_t result = scramble(s1);
+		uint64_t t = s1 << 17;
+		s2 ^= s0;
+		s3 ^= s1;
+		s1 ^= s2;
+		s0 ^= s3;
+		s2 ^= t;
+		s3 = rotl(s3, 45);
+		out[i] = (double)(result >> 11) * 0x1.0p-53;
+	}
+	g->s[0] = s0;
+	g->s[1] = s1;
+	g->s[2] = s2;
+	g->s[3] = s3;
+}
+
 /* One Box-Muller pair from two raw outputs a (for u1) and b (for u2): the
  * spec's formulas with the toolbox's own log and sincos (vmath.h), so that
  * the scalar and the block generator give the same bits everywhere. */
 static inline void box_muller(uint64_t a, uint64_t b, double *first, double *second)
 {
-	double u1 = 1.0 - kx_unit53(a);           /* in (0, 1]: log is finite */
+	double u1 = kx_one_minus_unit53(a);       /* 1 - uniform, in (0, 1]: log is finite */
 	double u2 = kx_unit53(b);
 	double r = sqrt(-2.0 * kx_log_pos(u1));
 	double th = 6.283185307179586 * u2;            /* 2.0*M_PI times u2, one rounding */
@@ -83,44 +103,70 @@ double kx_rng_normal(kx_rng *g)
 	return first;
 }
 
-/* out[2p], out[2p+1] = the pair of the outputs of the words w[2p], w[2p+1]
- * (s[1] before each step), p < np: vectorised, the scrambler included. */
+/* xoshiro256**'s state step on the words in registers: w gets s[1] (the
+ * word the output is scrambled from), then the state moves on. */
+#define KX_STEP(w) do {                                                  \
+		uint64_t t_ = s1 << 17;                                      \
+		(w) = s1;                                                    \
+		s2 ^= s0;                                                    \
+		s3 ^= s1;                                                    \
+		s1 ^= s2;                                                    \
+		s0 ^= s3;                                                    \
+		s2 ^= t_;                                                    \
+		s3 = rotl(s3, 45);                                           \
+	} while (0)
+
+/* out: (G ng,) the normals of the next G ng raw outputs of the state st (G/2
+ * pairs a group).  The state step is a sequential chain of integer
+ * operations, the pair transform independent vector work (one AVX-512
+ * iteration a group): they are interleaved a group at a time, the words
+ * produced LAG groups ahead into a small ring, so that the core runs the
+ * chain of a later group beside the transform of this one and loads no word
+ * still in the store buffer.  In a group's slot the words of the u1s (even
+ * steps) come first, those of the u2s (odd steps) second: the transform
+ * loads them without shuffles.  Each pair is box_muller of its two words,
+ * as in kx_rng_normal. */
+enum { G = 16, LAG = 8 };                     /* words per group, groups ahead */
+
 KX_CLONES3
-static void pairs(const uint64_t *restrict w, double *restrict out, size_t np)
+static void groups(uint64_t *restrict st, double *restrict out, size_t ng)
 {
-	for (size_t p = 0; p < np; p++)
-		box_muller(scramble(w[2 * p]), scramble(w[2 * p + 1]), &out[2 * p], &out[2 * p + 1]);
+	uint64_t ring[LAG * G];
+	uint64_t s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
+	size_t pre = ng < LAG ? ng : LAG;
+	for (size_t j = 0; j < pre * G; j++)
+		KX_STEP(ring[j / G * G + j % 2 * (G / 2) + j % G / 2]);
+	for (size_t g = 0; g < ng; g++) {
+		uint64_t *restrict w = ring + (g % LAG) * G;
+		double *restrict o = out + g * G;
+		for (int p = 0; p < G / 2; p++)
+			box_muller(scramble(w[p]), scramble(w[G / 2 + p]), &o[2 * p], &o[2 * p + 1]);
+		if (g + LAG < ng)
+			for (int j = 0; j < G; j++)
+				KX_STEP(w[j % 2 * (G / 2) + j / 2]);
+	}
+	st[0] = s0;
+	st[1] = s1;
+	st[2] = s2;
+	st[3] = s3;
 }
 
 void kx_rng_normals(kx_rng *g, double *out, size_t n)
 {
-	enum { CHUNK = 512 };                          /* pairs per batch */
-	uint64_t raw[2 * CHUNK];
 	size_t i = 0;
 	if (n > 0 && g->has_cached) {
 		out[i++] = g->cached;
 		g->has_cached = 0;
 	}
-	uint64_t s0 = g->s[0], s1 = g->s[1], s2 = g->s[2], s3 = g->s[3];
-	while (n - i >= 2) {
-		size_t np = (n - i) / 2 < CHUNK ? (n - i) / 2 : CHUNK;
-		for (size_t p = 0; p < 2 * np; p++) {   /* kx_rng_next's state step */
-			uint64_t t = s1 << 17;
-			raw[p] = s1;
-			s2 ^= s0;
-			s3 ^= s1;
-			s1 ^= s2;
-			s0 ^= s3;
-			s2 ^= t;
-			s3 = rotl(s3, 45);
-		}
-		pairs(raw, out + i, np);
-		i += 2 * np;
+	size_t ng = (n - i) / G;
+	groups(g->s, out + i, ng);
+	i += G * ng;
+	while (n - i >= 2) {                           /* fewer than G/2 pairs left */
+		uint64_t a = kx_rng_next(g);
+		uint64_t b = kx_rng_next(g);
+		box_muller(a, b, &out[i], &out[i + 1]);
+		i += 2;
 	}
-	g->s[0] = s0;
-	g->s[1] = s1;
-	g->s[2] = s2;
-	g->s[3] = s3;
 	if (i < n)
 		out[i] = kx_rng_normal(g);             /* the second value stays cached */
 }

@@ -25,6 +25,9 @@ void kx_rng_seed(kx_rng *g, uint64_t seed, uint64_t k);
 uint64_t kx_rng_next(kx_rng *g);
 /* (next() >> 11) * 2^-53, in [0, 1). */
 double kx_rng_uniform(kx_rng *g);
+/* out: (n,) the next n values of kx_rng_uniform, bit for bit, and the same
+ * state afterwards (the cached normal untouched). */
+void kx_rng_uniforms(kx_rng *g, double *out, size_t n);
 /* Box-Muller: u1 = 1 - uniform(), u2 = uniform(), r = sqrt(-2 log u1);
  * r cos(2 pi u2), then the cached r sin(2 pi u2). */
 double kx_rng_normal(kx_rng *g);

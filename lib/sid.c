@@ -484,8 +484,7 @@ void sid_iterate(sid_state *st, double *work, sid_step_out *out)
 
 	draw_normals(g, z, B * D);
 	double A = pow(c->sigma_max, 1 / c->rho), Bm = pow(c->sigma_min, 1 / c->rho);
-	for (size_t b = 0; b < B; b++)
-		sigma[b] = kx_rng_uniform(g);
+	kx_rng_uniforms(g, sigma, B);              /* B kx_rng_uniform draws */
 	karras_batch(c, A, Bm, sigma, B);
 	draw_normals(g, eps, B * D);
 	sid_gen_batch(c, D, B, st->data_mean, st->data_std, st->gen_mean, st->gen_scale,

@@ -61,6 +61,16 @@ static inline double kx_unit53(uint64_t x)
 	return hi + lo;
 }
 
+/* 1 - kx_unit53(x), in (0, 1], exactly: with h = 1 + (x >> 12) 2^-52, it is
+ * (2 - h) minus 2^-53 when bit 11 of x is set; 2 - h is exact (Sterbenz) and
+ * a positive multiple of 2^-52, so the difference is exact too. */
+static inline double kx_one_minus_unit53(uint64_t x)
+{
+	double h = kx_bits_to_double(0x3FF0000000000000ULL | (x >> 12));
+	double lo = kx_bits_to_double((0 - ((x >> 11) & 1)) & 0x3CA0000000000000ULL);
+	return (2.0 - h) - lo;
+}
+
 static inline double kx_log_pos(double x)
 {
 	const double ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10;
