@@ -224,6 +224,21 @@ int main(void)
 			same &= kx_rng_uniform(&a) == kx_rng_uniform(&b);
 		}
 		tap_ok(same, "kx_rng_normals between uniform draws: the cached value is shared as by kx_rng_normal");
+		/* kx_rng_uniforms: n kx_rng_uniform draws, and the cached normal is left alone */
+		same = 1;
+		kx_rng_seed(&a, 9, 0);
+		kx_rng_seed(&b, 9, 0);
+		(void)kx_rng_normal(&a);             /* a cached second normal in both */
+		(void)kx_rng_normal(&b);
+		for (int r = 0; r < 200; r++) {
+			size_t m = (size_t)(r * 53) % 1031;
+			kx_rng_uniforms(&b, v, m);
+			for (size_t j = 0; j < m; j++)
+				same &= kx_rng_uniform(&a) == v[j];
+		}
+		same &= !memcmp(a.s, b.s, sizeof a.s) && a.has_cached == b.has_cached && a.cached == b.cached;
+		same &= kx_rng_normal(&a) == kx_rng_normal(&b);
+		tap_ok(same, "kx_rng_uniforms = kx_rng_uniform draws, bit for bit, same state and cached normal");
 		free(u);
 		free(v);
 	}
