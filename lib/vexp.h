@@ -7,11 +7,15 @@
  * round(64 z / ln2), |r| <= ln2/128; ln2/64 split into a high part of 33
  * bits, whose products with kd (|kd| < 2^17) are exact, and a low part.
  * exp(z) = 2^k 2^(j/64) exp(r): 2^(j/64) from a table of the 64 correctly
- * rounded doubles, exp(r) - 1 by the degree-5 Taylor polynomial (truncation
- * below 3.5e-17 relative for |r| <= 0.0055), 2^k applied as two exact
+ * rounded doubles, and its tail
+ * (so the table is exact to about 2^-106), exp(r) - 1 by the degree-6
+ * Taylor polynomial (truncation below 3e-20 relative for |r| <= 0.0055),
+ * m = T + (T_lo + T p) rounded once at the end, 2^k applied as two exact
  * power-of-two factors so that subnormal results round once more only.
- * Relative error below 4e-16 against the exact exp (unit-tested on 10^6
- * points against long-double expl); exp(0) = 1 exactly, exp(-inf) = 0,
+ * The error is within about 0.51 ulp, so the result is the correctly
+ * rounded exp but in rare near-halfway cases (exp(-100) is, as softmax.md's
+ * log-softmax example needs); relative error below 4e-16 is unit-tested on
+ * 10^6 points against long-double expl; exp(0) = 1 exactly, exp(-inf) = 0,
  * z < -745.13 gives 0.  The same code path runs for every element, and only
  * correctly rounded operations (no FMA contraction: -std=c11), so equal
  * inputs give bitwise equal outputs (softmax.md 3.3) on every clone.
@@ -53,6 +57,27 @@ static const double kx_exp2_64[64] = {
 	0x1.ea4afa2a490dap+0, 0x1.efa1bee615a27p+0, 0x1.f50765b6e4540p+0, 0x1.fa7c1819e90d8p+0,
 };
 
+/* 2^(j/64) - kx_exp2_64[j], rounded: the tails that make the table exact to
+ * about 2^-106 (300-bit arithmetic) */
+static const double kx_exp2_64lo[64] = {
+	0x0.0p+0, -0x1.19083535b085dp-56, 0x1.d73e2a475b465p-55, 0x1.186be4bb284ffp-57,
+	0x1.8a62e4adc610bp-54, 0x1.03a1727c57b53p-59, -0x1.6c51039449b3ap-54, -0x1.32fbf9af1369ep-54,
+	-0x1.19041b9d78a76p-55, 0x1.e5b4c7b4968e4p-55, 0x1.e016e00a2643cp-54, 0x1.dc775814a8495p-55,
+	0x1.9b07eb6c70573p-54, 0x1.2bd339940e9d9p-55, 0x1.612e8afad1255p-55, 0x1.0024754db41d5p-54,
+	0x1.6f46ad23182e4p-55, 0x1.32721843659a6p-54, -0x1.63aeabf42eae2p-54, -0x1.5e436d661f5e3p-56,
+	0x1.ada0911f09ebcp-55, -0x1.ef3691c309278p-58, 0x1.89b7a04ef80d0p-59, 0x1.3c1a3b69062f0p-56,
+	0x1.d4397afec42e2p-56, -0x1.4b309d25957e3p-54, -0x1.07abe1db13cadp-55, 0x1.9bb2c011d93adp-54,
+	0x1.6324c054647adp-54, 0x1.ba6f93080e65ep-54, -0x1.383c17e40b497p-54, -0x1.bb60987591c34p-54,
+	-0x1.bdd3413b26456p-54, -0x1.bbe3a683c88abp-57, -0x1.16e4786887a99p-55, -0x1.0245957316dd3p-54,
+	-0x1.41577ee04992fp-55, 0x1.05d02ba15797ep-56, -0x1.d4c1dd41532d8p-54, -0x1.fc6f89bd4f6bap-54,
+	0x1.6e9f156864b27p-54, 0x1.5cc13a2e3976cp-55, -0x1.75fc781b57ebcp-57, -0x1.d185b7c1b85d1p-54,
+	0x1.c7c46b071f2bep-56, -0x1.359495d1cd533p-54, -0x1.d2f6edb8d41e1p-54, 0x1.0fac90ef7fd31p-54,
+	0x1.7a1cd345dcc81p-54, -0x1.2805e3084d708p-57, -0x1.5584f7e54ac3bp-56, 0x1.23dd07a2d9e84p-55,
+	0x1.11065895048ddp-55, 0x1.2884dff483cadp-54, 0x1.503cbd1e949dbp-56, -0x1.cbc3743797a9cp-54,
+	0x1.2ed02d75b3707p-55, 0x1.c2300696db532p-54, -0x1.1a5cd4f184b5cp-54, 0x1.39e8980a9cc8fp-55,
+	-0x1.e9c23179c2893p-54, 0x1.dc7f486a4b6b0p-54, 0x1.9d3e12dd8a18bp-54, 0x1.74853f3a5931ep-55,
+};
+
 static inline double kx_exp_neg(double z)
 {
 	const double inv = 0x1.71547652b82fep+6,                /* 64/ln2 */
@@ -66,9 +91,9 @@ static inline double kx_exp_neg(double z)
 	memcpy(&sb, &shifter, 8);
 	/* kd + 64*1100 >= 0 (kd >= -68877): j and k + 1100 by logical shifts */
 	uint64_t u = tb - sb + 64 * 1100;
-	double T = kx_exp2_64[u & 63];
-	double p = r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120)))));
-	double m = T + T * p;                          /* 2^(j/64) exp(r), in [1, 2.02) */
+	double T = kx_exp2_64[u & 63], Tl = kx_exp2_64lo[u & 63];
+	double p = r * (1.0 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720))))));
+	double m = T + (Tl + T * p);                   /* 2^(j/64) exp(r), in [1, 2.02) */
 	/* 2^k = 2^k1 2^k2, k1 = floor(k/2), both normal for k >= -1077: the
 	 * exponent fields (k1 + 1023) << 52, from the biased k + 1100 */
 	uint64_t kb = u >> 6;                          /* k + 1100, in [23, 1100] */
