@@ -22,35 +22,10 @@ PY
 import json, os, resource, subprocess, sys, time
 import numpy as np
 bin_dir = sys.argv[1]
-def best(f, n=3):
-    # CPU time of this process (the machine is shared: wall time is noisy)
-    b = 1e30
-    for _ in range(n):
-        t0 = time.process_time(); f(); b = min(b, time.process_time() - t0)
-    return b
-def cpu_sh(cmd, n=3):
-    # CPU time (user + sys) of a shell command and its children, best of n
-    b = 1e30
-    for _ in range(n):
-        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(cmd, shell=True, check=True)
-        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        b = min(b, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
-    return b
-def stage(cmd, path, keep=None):
-    # `cmd < path | cat > /dev/null` (or > keep): the CPU time (user + sys) of
-    # cmd alone, from os.wait4, which gives that child's own rusage
-    with open(path, "rb") as f, open(keep or os.devnull, "wb") as g:
-        p = subprocess.Popen(cmd, stdin=f, stdout=subprocess.PIPE)
-        c = subprocess.Popen(["cat"], stdin=p.stdout, stdout=g)
-        p.stdout.close()
-        _, st, ru = os.wait4(p.pid, 0)
-        c.wait()
-        if st != 0:
-            raise SystemExit("bench: %s failed" % " ".join(cmd))
-        return ru.ru_utime + ru.ru_stime
+sys.path.insert(0, "bench")
+from timing import best, cpu_sh, stage
 def best_stage(cmd, path, n=5):
-    return min(stage(cmd, path) for _ in range(n))
+    return min(stage(cmd, path)[0] for _ in range(n))
 try:
     import torch
     torch.set_num_threads(1)
@@ -102,8 +77,8 @@ for d, L, path in ((4, [8, 5, 5, 5], "bench/out/fsq4.f32"), (6, [8, 8, 8, 5, 5, 
         # cat in the same place: the same file on stdin, into a pipe to cat > /dev/null
         to, tc_ = 1e30, 1e30
         for _ in range(7):
-            to = min(to, stage(cmd, path))
-            tc_ = min(tc_, stage(["cat"], path))
+            to = min(to, stage(cmd, path)[0])
+            tc_ = min(tc_, stage(["cat"], path)[0])
         mb = os.path.getsize(path) / 1e6
         rows.append("| %s, `fsq-encode < file \\| cat > /dev/null` | %.0f MB/s | `cat < file \\| cat > /dev/null`: %.0f MB/s | %.2f |"
                     % (case, mb / to, mb / tc_, tc_ / to))

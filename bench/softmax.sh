@@ -18,37 +18,8 @@ PY
 import json, os, resource, subprocess, sys, time
 import numpy as np
 bin_dir, build = sys.argv[1], sys.argv[2]
-def best(f, n=5):
-    # CPU time of this process (the machine is shared: wall time is noisy)
-    b = 1e30
-    for _ in range(n):
-        t0 = time.process_time(); f(); b = min(b, time.process_time() - t0)
-    return b
-def sh(cmd):
-    return lambda: subprocess.run(cmd, shell=True, check=True)
-def cpu_sh(cmd, n=3):
-    # CPU time (user + sys) of a shell command and its children, best of n
-    b = 1e30
-    for _ in range(n):
-        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(cmd, shell=True, check=True)
-        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        b = min(b, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime))
-    return b
-def stage(cmd, path):
-    # One pipeline stage, as cat would be used: `cmd < path | cat > /dev/null`.
-    # Returns the CPU time (user + sys) of cmd alone (os.wait4 gives that
-    # child's own rusage) and the wall time of the whole pipeline.
-    with open(path, "rb") as f:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdin=f, stdout=subprocess.PIPE)
-        c = subprocess.Popen(["cat"], stdin=p.stdout, stdout=subprocess.DEVNULL)
-        p.stdout.close()
-        _, st, ru = os.wait4(p.pid, 0)
-        c.wait()
-        if st != 0:
-            raise SystemExit("bench: %s failed" % " ".join(cmd))
-        return ru.ru_utime + ru.ru_stime, time.perf_counter() - t0
+sys.path.insert(0, "bench")
+from timing import best, cpu_sh, stage
 def pipe_vs_cat(cmd, path, n=7):
     # ours and cat alternated in one run, best of n each
     o, c = [1e30, 1e30], [1e30, 1e30]
@@ -72,12 +43,12 @@ for n, path in ((1024, "bench/out/sm1024.f32"), (50257, "bench/out/sm50257.f32")
     out = subprocess.run([build + "/bench/kernel", "softmax", path, str(n)], capture_output=True, text=True)
     ours = float(out.stdout) / 1e3          # us per row: f32 in, double inside, f32 out (CPU time)
     xd = x.astype(np.float64)
-    row("kernel, rows of %d (us/row)" % n, ours, best(lambda: ssm(xd, axis=1)) / nr * 1e6, "scipy f64", "us")
+    row("kernel, rows of %d (us/row)" % n, ours, best(lambda: ssm(xd, axis=1), 5) / nr * 1e6, "scipy f64", "us")
     if torch is not None:
         t = torch.from_numpy(x)
         td = t.double()
-        row("kernel, rows of %d (us/row)" % n, ours, best(lambda: torch.softmax(t, 1)) / nr * 1e6, "torch f32, 1 thread", "us")
-        row("kernel, rows of %d (us/row)" % n, ours, best(lambda: torch.softmax(td, 1)) / nr * 1e6, "torch f64, 1 thread", "us")
+        row("kernel, rows of %d (us/row)" % n, ours, best(lambda: torch.softmax(t, 1), 5) / nr * 1e6, "torch f32, 1 thread", "us")
+        row("kernel, rows of %d (us/row)" % n, ours, best(lambda: torch.softmax(td, 1), 5) / nr * 1e6, "torch f64, 1 thread", "us")
 
 big = "bench/out/sm1024.f32"
 mb = os.path.getsize(big) / 1e6
