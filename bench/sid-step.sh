@@ -105,17 +105,17 @@ print("### sid-step\n")
 print("One training iteration (fake-score step + generator step, Adam), in microseconds; ours is the")
 print("whole program (`sid-step -n N -e state`, N = 1000-20000, start-up and state I/O included),")
 print("the peers the same iteration vectorised, timed in one process (best of 3).\n")
-print("| case | ours | peer | peer/ours |")
-print("|---|---|---|---|")
-for name, o, p in rows:
-    print("| %s | %.1f us | %.1f us | %.2f |" % (name, o[0] * 1e6, p[0] * 1e6, p[0] / o[0]))
+def table(k):
+    # k = 0: wall time, 1: CPU time, per iteration
+    print("| case | ours | peer | peer/ours |")
+    print("|---|---|---|---|")
+    for name, o, p in rows:
+        print("| %s | %.1f us | %.1f us | %.2f |" % (name, o[k] * 1e6, p[k] * 1e6, p[k] / o[k]))
+table(0)
 if torch is None:
     print("| torch | | not installed | |")
 print("\nThe same runs in CPU microseconds per iteration (user + system; the machine is shared, so wall")
 print("times carry other jobs' load):\n")
-print("| case | ours | peer | peer/ours |")
-print("|---|---|---|---|")
-for name, o, p in rows:
-    print("| %s | %.1f us | %.1f us | %.2f |" % (name, o[1] * 1e6, p[1] * 1e6, p[1] / o[1]))
+table(1)
 print()
 PY
