@@ -352,19 +352,6 @@ static int write_codebook(ctx_t *c, const kx_common *com, int out_fmt)
 #define RAW_FAST_BYTES (1 << 20)   /* the fast path's reads: above stdio's buffer, so fread
                                     * reads straight into ours */
 
-static void put_raw(kx_buf *b, int out_fmt, double v)
-{
-	if (out_fmt == KX_FMT_F32) {
-		float f = (float)v;             /* one rounding from double */
-		kx_buf_put(b, (const char *)&f, 4);
-	} else if (out_fmt == KX_FMT_F64) {
-		kx_buf_put(b, (const char *)&v, 8);
-	} else {
-		uint32_t u = (uint32_t)v;       /* index or digit: < 2^32 */
-		kx_buf_put(b, (const char *)&u, 4);
-	}
-}
-
 /* The message of a vector with a NaN (the first NaN value in it). */
 static void nan_error(const char *src, long long recno, const double *z, size_t d)
 {
@@ -500,10 +487,10 @@ static int raw_encode(ctx_t *c, const kx_common *com, kx_out *out, int in_fmt, i
 			if (c->stats_only)
 				continue;
 			if (field == F_INDEX)
-				put_raw(&out->buf, out_fmt, (double)ix);
+				kx_buf_put_raw(&out->buf, out_fmt, (double)ix);
 			else
 				for (size_t i = 0; i < d; i++)
-					put_raw(&out->buf, out_fmt, field == F_LEVEL ? (double)c->lv[i]
+					kx_buf_put_raw(&out->buf, out_fmt, field == F_LEVEL ? (double)c->lv[i]
 					        : field == F_CODE ? c->code[i] : c->bounded[i]);
 		}
 		kx_out_flush(out);

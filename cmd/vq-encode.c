@@ -242,19 +242,6 @@ static void die_flush(void *arg)
  * The messages, -K, the partial-record rule, record numbers and the bytes
  * written are those of read_loop; -u (or a terminal) takes read_loop. */
 
-static void raw_put(kx_buf *b, int fmt, double v)
-{
-	if (fmt == KX_FMT_F32) {
-		float f = (float)v;             /* one rounding from double */
-		kx_buf_put(b, (const char *)&f, 4);
-	} else if (fmt == KX_FMT_F64) {
-		kx_buf_put(b, (const char *)&v, 8);
-	} else {
-		uint32_t u = (uint32_t)v;       /* an index: < 2^32 */
-		kx_buf_put(b, (const char *)&u, 4);
-	}
-}
-
 static void raw_flush(ctx_t *c)
 {
 	if (!c->nx)
@@ -269,11 +256,11 @@ static void raw_flush(ctx_t *c)
 		b->len = 0;
 		for (size_t i = 0; i < n; i++)
 			switch (c->fields[0]) {
-			case F_INDEX: raw_put(b, fmt, (double)c->idx[i]); break;
-			case F_DIST: raw_put(b, fmt, c->dist[i]); break;
+			case F_INDEX: kx_buf_put_raw(b, fmt, (double)c->idx[i]); break;
+			case F_DIST: kx_buf_put_raw(b, fmt, c->dist[i]); break;
 			default:
 				for (size_t j = 0; j < c->D; j++)
-					raw_put(b, fmt, c->quant[i * c->D + j]);
+					kx_buf_put_raw(b, fmt, c->quant[i * c->D + j]);
 			}
 		kx_out_flush(&c->out);
 	}

@@ -61,6 +61,8 @@ void kx_buf_putc(kx_buf *b, char c);
 void kx_buf_printf(kx_buf *b, const char *fmt, ...);
 void kx_buf_json_str(kx_buf *b, const char *s);   /* quoted, escaped */
 void kx_buf_free(kx_buf *b);
+/* v as one raw value: KX_FMT_F32 (one rounding), F64, or U32 (an index, < 2^32). */
+void kx_buf_put_raw(kx_buf *b, int fmt, double v);
 
 /* ===== numbers (fmt.c) =============================================== */
 

@@ -324,17 +324,22 @@ static void write_text(kx_out *o, const kx_result *r)
 	kx_buf_putc(b, '\n');
 }
 
+void kx_buf_put_raw(kx_buf *b, int fmt, double v)
+{
+	if (fmt == KX_FMT_F32) {
+		float f = (float)v;             /* one rounding from double */
+		kx_buf_put(b, (const char *)&f, 4);
+	} else if (fmt == KX_FMT_F64) {
+		kx_buf_put(b, (const char *)&v, 8);
+	} else {
+		uint32_t u = (uint32_t)v;       /* an index or a digit: < 2^32 */
+		kx_buf_put(b, (const char *)&u, 4);
+	}
+}
+
 static void put_raw(kx_out *o, double v)
 {
-	if (o->fmt == KX_FMT_F32) {
-		float f = (float)v;             /* one rounding from double */
-		kx_buf_put(&o->buf, (const char *)&f, 4);
-	} else if (o->fmt == KX_FMT_F64) {
-		kx_buf_put(&o->buf, (const char *)&v, 8);
-	} else {
-		uint32_t u = (uint32_t)v;
-		kx_buf_put(&o->buf, (const char *)&u, 4);
-	}
+	kx_buf_put_raw(&o->buf, o->fmt, v);
 }
 
 /* n doubles to floats, one rounding each (wide clones: IEEE conversion, the
