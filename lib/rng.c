@@ -125,8 +125,13 @@ double kx_rng_normal(kx_rng *g)
  * still in the store buffer.  In a group's slot the words of the u1s (even
  * steps) come first, those of the u2s (odd steps) second: the transform
  * loads them without shuffles.  Each pair is box_muller of its two words,
- * as in kx_rng_normal. */
-enum { G = 16, LAG = 8 };                     /* words per group, groups ahead */
+ * as in kx_rng_normal.  LAG = 2 (one group's transform between a word's
+ * store and its load) is the shortest that keeps clear of the store buffer
+ * (LAG = 1 measured 3.8 ns a normal); the LAG groups before the first
+ * transform run the chain alone, so a short call pays less for a short lag:
+ * 2.30-2.36 against 2.44-2.52 ns a normal at 512 a call (sid-step's), 2.42
+ * against 2.64-2.72 at 256, the same 2.2-2.3 at 4096 as LAG = 8. */
+enum { G = 16, LAG = 2 };                     /* words per group, groups ahead */
 
 KX_CLONES3
 static void groups(uint64_t *restrict st, double *restrict out, size_t ng)
