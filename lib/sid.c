@@ -215,51 +215,91 @@ double sid_fake_sigma(const sid_config *c, double n)
  * change (test_sid checks it against that form). */
 enum { ROWS = 256 };
 
-/* Pass 1 of the generator batch for coordinate i over rows [0, n): the dmd
- * weight's sum of |x_g - f_phi|. */
+/* Pass 1 of the generator batch for coordinate i over rows [0, n): with the
+ * dmd weight (dmd != 0) the weight's sum of |x_g - f_phi| into sa; and the
+ * teacher's a into ac unless ac is NULL (pass 2 then reads it back: the
+ * same division, done once). */
 KX_CLONES3
-static void gen_weight_col(size_t n, size_t D, double mu, double tau, double m, double s,
+static void gen_weight_col(size_t n, size_t D, int dmd, double mu, double tau, double m, double s,
                            const double *restrict z, const double *restrict eps,
-                           const double *restrict sigma, double *restrict sa)
+                           const double *restrict sigma, double *restrict sa, double *restrict ac)
 {
 	double t2 = tau * tau;
-	for (size_t b = 0; b < n; b++) {
-		double sg = sigma[b], sg2 = sg * sg;
-		double xg = m + s * z[b * D], xt = xg + sg * eps[b * D];
-		double a = t2 / (t2 + sg2);
-		double fphi = mu + a * (xt - mu);
-		sa[b] += fabs(xg - fphi);
+	if (!dmd) {
+		for (size_t b = 0; b < n; b++) {
+			double sg = sigma[b];
+			ac[b] = t2 / (t2 + sg * sg);
+		}
+	} else if (ac) {
+		for (size_t b = 0; b < n; b++) {
+			double sg = sigma[b], sg2 = sg * sg;
+			double xg = m + s * z[b * D], xt = xg + sg * eps[b * D];
+			double a = t2 / (t2 + sg2);
+			double fphi = mu + a * (xt - mu);
+			ac[b] = a;
+			sa[b] += fabs(xg - fphi);
+		}
+	} else {
+		for (size_t b = 0; b < n; b++) {
+			double sg = sigma[b], sg2 = sg * sg;
+			double xg = m + s * z[b * D], xt = xg + sg * eps[b * D];
+			double a = t2 / (t2 + sg2);
+			double fphi = mu + a * (xt - mu);
+			sa[b] += fabs(xg - fphi);
+		}
 	}
 }
 
+/* One row of pass 2: a from pass 1 (stored) or computed again. */
+static inline void gen_grad_row(size_t b, size_t D, int naive, double alpha, double mu, double t2,
+                                double m, double s, double mf, double v, const double *restrict z,
+                                const double *restrict eps, const double *restrict sigma,
+                                const double *restrict ac, const double *restrict w,
+                                double *restrict dd, double *restrict dr, double *restrict gc,
+                                double *restrict gzc, const int stored)
+{
+	double sg = sigma[b], sg2 = sg * sg, zb = z[b * D];
+	double xg = m + s * zb, xt = xg + sg * eps[b * D];
+	double a = stored ? ac[b] : t2 / (t2 + sg2);
+	double cc = v / (v + sg2);
+	double fphi = mu + a * (xt - mu);
+	double fpsi = mf + cc * (xt - mf);
+	double d = fphi - fpsi, r = fphi - xg;
+	dd[b] += d * d;
+	dr[b] += d * r;
+	/* one division for either loss (a select of the two quotients would
+	 * have the vectorised loop compute both) */
+	double num = naive ? 2 * d * (a - cc)
+	                   : (a - cc) * (r - alpha * d) + d * ((a - 1) - alpha * (a - cc));
+	double g = num / w[b];
+	gc[b] = g;
+	gzc[b] = g * zb;
+}
+
 /* Pass 2 for coordinate i: per row d^2 and d r into dd, dr, the gradient
- * terms g and g z into gc, gzc. */
+ * terms g and g z into gc, gzc; a from ac, or computed when ac is NULL. */
 KX_CLONES3
 static void gen_grad_col(size_t n, size_t D, int naive, double alpha, double mu, double tau,
                          double m, double s, double mf, double v, const double *restrict z,
                          const double *restrict eps, const double *restrict sigma,
-                         const double *restrict w, double *restrict dd, double *restrict dr,
-                         double *restrict gc, double *restrict gzc)
+                         const double *restrict ac, const double *restrict w,
+                         double *restrict dd, double *restrict dr, double *restrict gc,
+                         double *restrict gzc)
 {
 	double t2 = tau * tau;
-	for (size_t b = 0; b < n; b++) {
-		double sg = sigma[b], sg2 = sg * sg, zb = z[b * D];
-		double xg = m + s * zb, xt = xg + sg * eps[b * D];
-		double a = t2 / (t2 + sg2);
-		double cc = v / (v + sg2);
-		double fphi = mu + a * (xt - mu);
-		double fpsi = mf + cc * (xt - mf);
-		double d = fphi - fpsi, r = fphi - xg;
-		dd[b] += d * d;
-		dr[b] += d * r;
-		double g = naive ? 2 * d * (a - cc) / w[b]
-		                 : ((a - cc) * (r - alpha * d) + d * ((a - 1) - alpha * (a - cc))) / w[b];
-		gc[b] = g;
-		gzc[b] = g * zb;
-	}
+	if (ac)
+		for (size_t b = 0; b < n; b++)
+			gen_grad_row(b, D, naive, alpha, mu, t2, m, s, mf, v, z, eps, sigma, ac, w, dd, dr,
+			             gc, gzc, 1);
+	else
+		for (size_t b = 0; b < n; b++)
+			gen_grad_row(b, D, naive, alpha, mu, t2, m, s, mf, v, z, eps, sigma, ac, w, dd, dr,
+			             gc, gzc, 0);
 }
 
-/* Rows per chunk for width D: the column buffers hold COLS values. */
+/* The chunk geometry for width D: R rows per chunk and the coordinates in
+ * blocks of CB, so that a block's columns (CB R values each of g and g z)
+ * fit in COLS; the stored a's (D R values) too when D <= COLS. */
 enum { COLS = 2048 };
 
 static size_t chunk_rows(size_t D)
@@ -268,21 +308,67 @@ static size_t chunk_rows(size_t D)
 	return r > ROWS ? ROWS : r < 1 ? 1 : r;
 }
 
-/* sums[i] += cols[i*R + b] for b < n in order, for every i < D at once:
- * D independent in-order sums side by side. */
-static void add_columns(size_t D, size_t R, size_t n, const double *cols, double *sums)
+/* acc[j] += col[j][b] for b < n in order, j < K: K independent in-order
+ * sums side by side, in registers (K a constant after inlining). */
+static inline void sum_k(const double *const *col, size_t n, double *acc, const int K)
 {
+	double s[8];
+	for (int j = 0; j < K; j++)
+		s[j] = acc[j];
 	for (size_t b = 0; b < n; b++)
-		for (size_t i = 0; i < D; i++)
-			sums[i] += cols[i * R + b];
+		for (int j = 0; j < K; j++)
+			s[j] += col[j][b];
+	for (int j = 0; j < K; j++)
+		acc[j] = s[j];
 }
 
-/* q[b] = x[b] / w[b], b < n (vectorised). */
-KX_CLONES3
-static void divide(size_t n, const double *restrict x, const double *restrict w, double *restrict q)
+/* sums[j] += cols[j R + b] for b < n in order, for every j < k: k
+ * independent sums, each the sum of its column in index order, run eight
+ * at a time so that their additions overlap. */
+static void sum_columns(size_t k, size_t R, size_t n, const double *cols, double *sums)
 {
-	for (size_t b = 0; b < n; b++)
-		q[b] = x[b] / w[b];
+	for (size_t j0 = 0; j0 < k; j0 += 8) {
+		const double *col[8];
+		size_t kk = k - j0 < 8 ? k - j0 : 8;
+		for (size_t j = 0; j < kk; j++)
+			col[j] = cols + (j0 + j) * R;
+		double *acc = sums + j0;
+		switch (kk) {
+		case 1: sum_k(col, n, acc, 1); break;
+		case 2: sum_k(col, n, acc, 2); break;
+		case 3: sum_k(col, n, acc, 3); break;
+		case 4: sum_k(col, n, acc, 4); break;
+		case 5: sum_k(col, n, acc, 5); break;
+		case 6: sum_k(col, n, acc, 6); break;
+		case 7: sum_k(col, n, acc, 7); break;
+		default: sum_k(col, n, acc, 8); break;
+		}
+	}
+}
+
+/* The dmd weight's mean and clip, w[b] = max(sa[b]/D, floor) (a NaN mean
+ * stays NaN, as torch.clamp does), in place. */
+KX_CLONES3
+static void weight_rows(size_t n, double D, double floor, double *restrict w)
+{
+	for (size_t b = 0; b < n; b++) {
+		double x = w[b] / D;
+		w[b] = x < floor ? floor : x;
+	}
+}
+
+/* Per row: l1 = dd/w, l2 = dr/w and the loss l = l1 (naive) or l2 - alpha l1. */
+KX_CLONES3
+static void loss_rows(size_t n, int naive, double alpha, const double *restrict dd,
+                      const double *restrict dr, const double *restrict w, double *restrict l1,
+                      double *restrict l2, double *restrict l)
+{
+	for (size_t b = 0; b < n; b++) {
+		double x = dd[b] / w[b], y = dr[b] / w[b];
+		l1[b] = x;
+		l2[b] = y;
+		l[b] = naive ? x : y - alpha * x;
+	}
 }
 
 void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, const double *tau,
@@ -295,48 +381,75 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
 	 * d f_phi/d x_g = a, d f_psi/d x_g = c, d r/d x_g = a - 1 (psi and the dmd
 	 * weight w are stop-gradient, as in the official generator_loss).
 	 * Per row: w = mean over coordinates of |x_g - f_phi|, clipped below at
-	 * the floor (written so that a NaN mean stays NaN, as torch.clamp does). */
-	double alpha = c->alpha, sl = 0, s1 = 0, s2 = 0;
-	int naive = c->loss == SID_LOSS_L1;
-	double w[ROWS], dd[ROWS], dr[ROWS], l1b[ROWS], l2b[ROWS], gc[COLS], gzc[COLS];
-	size_t R = chunk_rows(D);
+	 * the floor (written so that a NaN mean stays NaN, as torch.clamp does).
+	 * The per-row values go into columns (g and g z of each coordinate, and
+	 * after the last coordinate l1, l2, l), each summed over the rows in
+	 * index order into its own accumulator. */
+	double alpha = c->alpha, acc[3] = { 0, 0, 0 }, bs[2 * COLS + 3];
+	int naive = c->loss == SID_LOSS_L1, dmd = c->weight == SID_WEIGHT_DMD;
+	double w[ROWS], dd[ROWS], dr[ROWS], ac[COLS], cols[2 * COLS + 3 * ROWS];
+	size_t R = chunk_rows(D), CB = D * R <= COLS ? D : COLS / R;
+	int store = CB == D;
 	for (size_t i = 0; i < D; i++)
 		gm[i] = gs[i] = 0;
 	for (size_t b0 = 0; b0 < B; b0 += R) {
 		size_t n = B - b0 < R ? B - b0 : R;
 		const double *zc = z + b0 * D, *ec = eps + b0 * D, *sc = sigma + b0;
 		for (size_t b = 0; b < n; b++) {
-			w[b] = c->weight == SID_WEIGHT_DMD ? 0 : 1;
+			w[b] = dmd ? 0 : 1;
 			dd[b] = dr[b] = 0;
 		}
-		if (c->weight == SID_WEIGHT_DMD) {
+		if (dmd || store)
 			for (size_t i = 0; i < D; i++)
-				gen_weight_col(n, D, mu[i], tau[i], m[i], s[i], zc + i, ec + i, sc, w);
-			for (size_t b = 0; b < n; b++) {
-				w[b] = w[b] / (double)D;
-				if (w[b] < c->weight_floor)
-					w[b] = c->weight_floor;
+				gen_weight_col(n, D, dmd, mu[i], tau[i], m[i], s[i], zc + i, ec + i, sc, w,
+				               store ? ac + i * R : NULL);
+		if (dmd)
+			weight_rows(n, (double)D, c->weight_floor, w);
+		for (size_t i0 = 0; i0 < D; i0 += CB) {
+			size_t cb = D - i0 < CB ? D - i0 : CB, k = 2 * cb;
+			for (size_t j = 0; j < cb; j++) {
+				size_t i = i0 + j;
+				gen_grad_col(n, D, naive, alpha, mu[i], tau[i], m[i], s[i], mf[i], v[i],
+				             zc + i, ec + i, sc, store ? ac + i * R : NULL, w, dd, dr,
+				             cols + j * R, cols + (cb + j) * R);
+				bs[j] = gm[i];
+				bs[cb + j] = gs[i];
 			}
-		}
-		for (size_t i = 0; i < D; i++)
-			gen_grad_col(n, D, naive, alpha, mu[i], tau[i], m[i], s[i], mf[i], v[i], zc + i,
-			             ec + i, sc, w, dd, dr, gc + i * R, gzc + i * R);
-		add_columns(D, R, n, gc, gm);
-		add_columns(D, R, n, gzc, gs);
-		divide(n, dd, w, l1b);
-		divide(n, dr, w, l2b);
-		for (size_t b = 0; b < n; b++) {
-			s1 += l1b[b];
-			s2 += l2b[b];
-			sl += naive ? l1b[b] : l2b[b] - alpha * l1b[b];
+			if (i0 + cb == D) {     /* the per-row losses, once dd and dr are complete */
+				loss_rows(n, naive, alpha, dd, dr, w, cols + k * R, cols + (k + 1) * R,
+				          cols + (k + 2) * R);
+				for (int j = 0; j < 3; j++)
+					bs[k + j] = acc[j];
+				k += 3;
+			}
+			sum_columns(k, R, n, cols, bs);
+			for (size_t j = 0; j < cb; j++) {
+				gm[i0 + j] = bs[j];
+				gs[i0 + j] = bs[cb + j];
+			}
+			if (i0 + cb == D)
+				for (int j = 0; j < 3; j++)
+					acc[j] = bs[2 * cb + j];
 		}
 	}
-	*loss = sl / (double)B;
-	*l1 = s1 / (double)B;
-	*l2 = s2 / (double)B;
 	for (size_t i = 0; i < D; i++) {
 		gm[i] /= (double)B;
 		gs[i] /= (double)B;
+	}
+	*l1 = acc[0] / (double)B;
+	*l2 = acc[1] / (double)B;
+	*loss = acc[2] / (double)B;
+}
+
+/* The fake batch's EDM weights lam[b] = (sg^2 + sd2)/(sg^2 sd2), ee[b] = 0. */
+KX_CLONES3
+static void fake_rows(size_t n, double sd2, const double *restrict sigma, double *restrict lam,
+                      double *restrict ee)
+{
+	for (size_t b = 0; b < n; b++) {
+		double sg = sigma[b], sg2 = sg * sg;
+		lam[b] = (sg2 + sd2) / (sg2 * sd2);
+		ee[b] = 0;
 	}
 }
 
@@ -359,6 +472,15 @@ static void fake_col(size_t n, size_t D, double m, double s, double mf, double v
 	}
 }
 
+/* l[b] = lam[b] ee[b] */
+KX_CLONES3
+static void mul_rows(size_t n, const double *restrict lam, const double *restrict ee,
+                     double *restrict l)
+{
+	for (size_t b = 0; b < n; b++)
+		l[b] = lam[b] * ee[b];
+}
+
 void sid_fake_batch(const sid_config *c, size_t D, size_t B, const double *m, const double *s,
                     const double *mf, const double *v, const double *z, const double *sigma,
                     const double *eps, double *loss, double *gmf, double *gu)
@@ -366,32 +488,44 @@ void sid_fake_batch(const sid_config *c, size_t D, size_t B, const double *m, co
 	/* m, s, mf, v: (D,), v = exp(2u); z, eps: (B, D); sigma: (B,); gmf, gu: (D,) out.
 	 * EDM weight lambda = (sigma^2 + sigma_d^2)/(sigma sigma_d)^2; the target
 	 * x_g is a constant (the generator runs without gradient here);
-	 * dc/du = 2c(1 - c) because c = v/(v + sigma^2) and dv/du = 2v. */
+	 * dc/du = 2c(1 - c) because c = v/(v + sigma^2) and dv/du = 2v.
+	 * Columns as in sid_gen_batch: the terms of gmf and gu of each
+	 * coordinate, then lam ee. */
 	double sd2 = c->sigma_data * c->sigma_data, sl = 0;
-	double lam[ROWS], ee[ROWS], gc[COLS], guc[COLS];
-	size_t R = chunk_rows(D);
+	double lam[ROWS], ee[ROWS], cols[2 * COLS + ROWS], bs[2 * COLS + 1];
+	size_t R = chunk_rows(D), CB = D * R <= COLS ? D : COLS / R;
 	for (size_t i = 0; i < D; i++)
 		gmf[i] = gu[i] = 0;
 	for (size_t b0 = 0; b0 < B; b0 += R) {
 		size_t n = B - b0 < R ? B - b0 : R;
-		for (size_t b = 0; b < n; b++) {
-			double sg = sigma[b0 + b], sg2 = sg * sg;
-			lam[b] = (sg2 + sd2) / (sg2 * sd2);
-			ee[b] = 0;
+		fake_rows(n, sd2, sigma + b0, lam, ee);
+		for (size_t i0 = 0; i0 < D; i0 += CB) {
+			size_t cb = D - i0 < CB ? D - i0 : CB, k = 2 * cb;
+			for (size_t j = 0; j < cb; j++) {
+				size_t i = i0 + j;
+				fake_col(n, D, m[i], s[i], mf[i], v[i], z + b0 * D + i, eps + b0 * D + i,
+				         sigma + b0, lam, ee, cols + j * R, cols + (cb + j) * R);
+				bs[j] = gmf[i];
+				bs[cb + j] = gu[i];
+			}
+			if (i0 + cb == D) {
+				mul_rows(n, lam, ee, cols + k * R);
+				bs[k++] = sl;
+			}
+			sum_columns(k, R, n, cols, bs);
+			for (size_t j = 0; j < cb; j++) {
+				gmf[i0 + j] = bs[j];
+				gu[i0 + j] = bs[cb + j];
+			}
+			if (i0 + cb == D)
+				sl = bs[2 * cb];
 		}
-		for (size_t i = 0; i < D; i++)
-			fake_col(n, D, m[i], s[i], mf[i], v[i], z + b0 * D + i, eps + b0 * D + i, sigma + b0,
-			         lam, ee, gc + i * R, guc + i * R);
-		add_columns(D, R, n, gc, gmf);
-		add_columns(D, R, n, guc, gu);
-		for (size_t b = 0; b < n; b++)
-			sl += lam[b] * ee[b];
 	}
-	*loss = sl / (double)B;
 	for (size_t i = 0; i < D; i++) {
 		gmf[i] /= (double)B;
 		gu[i] /= (double)B;
 	}
+	*loss = sl / (double)B;
 }
 
 /* ===== optimiser ===== */

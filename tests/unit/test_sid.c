@@ -686,6 +686,55 @@ static void test_batch_bits(void)
 	tap_ok(ok, "the batch kernels equal the row-by-row form bit for bit (B 1..600, D 1..64, both losses and weights)");
 }
 
+/* Widths beyond the kernels' column buffers (2048 values): one row per
+ * chunk and the coordinates in blocks (D = 2100 and 4500: two and three
+ * blocks), still the row-by-row form bit for bit (the program crashed on
+ * such states before). */
+static void test_batch_wide(void)
+{
+	size_t Ds[] = { 2100, 4500 }, B = 3;
+	int ok = 1;
+	kx_rng g;
+	kx_rng_seed(&g, 7, 0);
+	for (int di = 0; di < 2; di++) {
+		size_t D = Ds[di];
+		double *z = malloc(B * D * sizeof *z), *e = malloc(B * D * sizeof *e), sg[3];
+		double *p = malloc(6 * D * sizeof *p), *o = malloc(8 * D * sizeof *o);
+		for (size_t k = 0; k < B * D; k++) {
+			z[k] = kx_rng_normal(&g);
+			e[k] = kx_rng_normal(&g);
+		}
+		for (size_t b = 0; b < B; b++)
+			sg[b] = exp(3 * kx_rng_normal(&g));
+		for (int j = 0; j < 6; j++)
+			for (size_t i = 0; i < D; i++)
+				p[j * D + i] = j == 1 || j == 5 ? 0.1 + kx_rng_uniform(&g) : kx_rng_normal(&g);
+		for (int cfg = 0; cfg < 4; cfg++) {
+			sid_config c;
+			sid_config_default(&c);
+			c.loss = cfg & 1 ? SID_LOSS_L1 : SID_LOSS_SID;
+			c.weight = cfg & 2 ? SID_WEIGHT_NONE : SID_WEIGHT_DMD;
+			double L1, L2, a1, a2, b1, b2;
+			sid_gen_batch(&c, D, B, p, p + D, p + 2 * D, p + 3 * D, p + 4 * D, p + 5 * D, z, sg, e,
+			              &L1, &a1, &b1, o, o + D);
+			ref_gen_batch(&c, D, B, p, p + D, p + 2 * D, p + 3 * D, p + 4 * D, p + 5 * D, z, sg, e,
+			              &L2, &a2, &b2, o + 2 * D, o + 3 * D);
+			ok &= !memcmp(&L1, &L2, sizeof L1) && !memcmp(&a1, &a2, sizeof a1) &&
+			      !memcmp(&b1, &b2, sizeof b1) && !memcmp(o, o + 2 * D, 2 * D * sizeof *o);
+			sid_fake_batch(&c, D, B, p + 2 * D, p + 3 * D, p + 4 * D, p + 5 * D, z, sg, e, &L1,
+			               o + 4 * D, o + 5 * D);
+			ref_fake_batch(&c, D, B, p + 2 * D, p + 3 * D, p + 4 * D, p + 5 * D, z, sg, e, &L2,
+			               o + 6 * D, o + 7 * D);
+			ok &= !memcmp(&L1, &L2, sizeof L1) && !memcmp(o + 4 * D, o + 6 * D, 2 * D * sizeof *o);
+		}
+		free(z);
+		free(e);
+		free(p);
+		free(o);
+	}
+	tap_ok(ok, "the batch kernels at D = 2100 and 4500 equal the row-by-row form bit for bit");
+}
+
 /* The Karras power in double-double: within 0.505 ulp of the long
  * double power for rho = 7 and 3 (so correctly rounded but for near-ties);
  * pow() itself for a non-integer rho. */
@@ -743,6 +792,7 @@ int main(void)
 	test_iteration();
 	test_state_roundtrip();
 	test_batch_bits();
+	test_batch_wide();
 	test_karras_power();
 	return tap_done();
 }
