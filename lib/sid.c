@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sid.h"
+#include "vexp.h"
 #include "vmath.h"
 
 /* ===== configuration and state ===== */
@@ -201,9 +202,29 @@ double sid_karras_sigma(const sid_config *c, double u)
 	return s;
 }
 
+/* x[b] = exp(x[b] p_std + p_mean), vectorised: kx_exp_neg (vexp.h) of the
+ * exponent clipped at 710.  Its reduction and 2^k scaling hold beyond the
+ * z <= 0 its header promises, up to k = 1023 (exp(709.78) is the largest
+ * finite double) and to infinity for k = 1024, so kx_exp_neg(min(z, 710))
+ * is exp(z) with the same accuracy (test_sid checks it against long double
+ * expl on both sides of 0 and at the overflow threshold).  The exponent is
+ * never NaN (n is finite, p_std and p_mean are finite). */
+KX_CLONES3
+static void fake_sigmas(size_t n, double p_std, double p_mean, double *restrict x)
+{
+	for (size_t b = 0; b < n; b++) {
+		double z = x[b] * p_std + p_mean;
+		x[b] = z < 710.0 ? z : 710.0;
+	}
+	for (size_t b = 0; b < n; b++)
+		x[b] = kx_exp_neg(x[b]);
+}
+
 double sid_fake_sigma(const sid_config *c, double n)
 {
-	return exp(n * c->p_std + c->p_mean);
+	double x = n;
+	fake_sigmas(1, c->p_std, c->p_mean, &x);
+	return x;
 }
 
 /* ===== batch losses and hand gradients (sid.md §4.1) ===== */
@@ -603,8 +624,7 @@ void sid_iterate(sid_state *st, double *work, sid_step_out *out)
 				v[i] = exp(2 * st->fake_logstd[i]);
 			draw_normals(g, z, B * D);
 			draw_normals(g, sigma, B);
-			for (size_t b = 0; b < B; b++)
-				sigma[b] = sid_fake_sigma(c, sigma[b]);
+			fake_sigmas(B, c->p_std, c->p_mean, sigma);
 			draw_normals(g, eps, B * D);
 			sid_fake_batch(c, D, B, st->gen_mean, st->gen_scale, st->fake_mean, v, z, sigma, eps, &out->loss_fake, out->fake_grad_mean,
 			               out->fake_grad_logstd);
