@@ -134,6 +134,17 @@ static void ipow_dd(const double *x, size_t len, unsigned n, double *y)
 {
 	double rh[IPOW_CHUNK], rl[IPOW_CHUNK], bh[IPOW_CHUNK], bl[IPOW_CHUNK];
 	int first = 1;
+	if (n == 7) {   /* the default rho: the same products, in registers */
+		for (size_t k = 0; k < len; k++) {
+			double h = x[k], l = 0, ph = h, pl = l;   /* b = x, r = b */
+			dd_mul(h, l, h, l, &h, &l);               /* b = x^2 */
+			dd_mul(ph, pl, h, l, &ph, &pl);           /* r = x^3 */
+			dd_mul(h, l, h, l, &h, &l);               /* b = x^4 */
+			dd_mul(ph, pl, h, l, &ph, &pl);           /* r = x^7 */
+			y[k] = ph;
+		}
+		return;
+	}
 	for (size_t k = 0; k < len; k++) {
 		bh[k] = x[k];
 		bl[k] = 0;
@@ -168,19 +179,52 @@ static void ipow_dd(const double *x, size_t len, unsigned n, double *y)
  * an integer rho in 1..64 (the default 7) the correctly rounded power in
  * double-double (ipow_dd), vectorised; otherwise, or where a power would leave
  * 2^-900 .. 2^900, pow(). */
+/* x[k] = A + (1 - t)(Bm - A), t = (u[k] tmax)/1000, k < len; *lo, *hi the
+ * least and the largest x (NaN left out; +inf and 0 when there is none),
+ * in eight lanes (GNU vector types: gcc does not vectorise a min that
+ * skips NaN), which gives the same two values as one pass in order. */
+typedef double sid_v8d __attribute__((vector_size(64)));
+typedef long long sid_v8l __attribute__((vector_size(64)));
+
+KX_CLONES3
+static void ramp(size_t len, const double *restrict u, double tmax, double A, double Bm,
+                 double *restrict x, double *lo_out, double *hi_out)
+{
+	for (size_t k = 0; k < len; k++) {
+		double t = (u[k] * tmax) / 1000;
+		x[k] = A + (1 - t) * (Bm - A);
+	}
+	sid_v8d lo8 = { INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
+	                INFINITY }, hi8 = { 0 };
+	size_t k = 0;
+	for (; k + 8 <= len; k += 8) {
+		sid_v8d v;
+		memcpy(&v, x + k, sizeof v);
+		sid_v8l lt = v < lo8, gt = v > hi8;     /* all ones where true; false for NaN */
+		lo8 = (sid_v8d)(((sid_v8l)v & lt) | ((sid_v8l)lo8 & ~lt));
+		hi8 = (sid_v8d)(((sid_v8l)v & gt) | ((sid_v8l)hi8 & ~gt));
+	}
+	double lo = INFINITY, hi = 0;
+	for (int l = 0; l < 8; l++) {
+		lo = lo8[l] < lo ? lo8[l] : lo;
+		hi = hi8[l] > hi ? hi8[l] : hi;
+	}
+	for (; k < len; k++) {
+		lo = x[k] < lo ? x[k] : lo;
+		hi = x[k] > hi ? x[k] : hi;
+	}
+	*lo_out = lo;
+	*hi_out = hi;
+}
+
 static void karras_batch(const sid_config *c, double A, double Bm, double *sigma, size_t B)
 {
 	double rho = c->rho, x[IPOW_CHUNK];
 	int integer = rho >= 1 && rho <= 64 && rho == (double)(unsigned)rho;
 	for (size_t b0 = 0; b0 < B; b0 += IPOW_CHUNK) {
 		size_t len = B - b0 < IPOW_CHUNK ? B - b0 : IPOW_CHUNK;
-		double lo = INFINITY, hi = 0;
-		for (size_t k = 0; k < len; k++) {
-			double t = (sigma[b0 + k] * (double)c->tmax) / 1000;
-			x[k] = A + (1 - t) * (Bm - A);
-			lo = x[k] < lo ? x[k] : lo;
-			hi = x[k] > hi ? x[k] : hi;
-		}
+		double lo, hi;
+		ramp(len, sigma + b0, (double)c->tmax, A, Bm, x, &lo, &hi);
 		/* x^j for j <= rho lies between min(lo, lo^rho) and max(hi, hi^rho) */
 		int safe = integer && lo > 0x1p-900 && hi < 0x1p900 && !isnan(lo) && !isnan(hi)
 		           && pow(lo, rho) > 0x1p-900 && pow(hi, rho) < 0x1p900;
@@ -368,13 +412,23 @@ static void sum_columns(size_t k, size_t R, size_t n, const double *cols, double
 }
 
 /* The dmd weight's mean and clip, w[b] = max(sa[b]/D, floor) (a NaN mean
- * stays NaN, as torch.clamp does), in place. */
+ * stays NaN, as torch.clamp does), in place.  For D a power of two the
+ * division is the multiplication by 1/D, which is exact: the same bits. */
 KX_CLONES3
-static void weight_rows(size_t n, double D, double floor, double *restrict w)
+static void weight_rows(size_t n, size_t D, double floor, double *restrict w)
 {
-	for (size_t b = 0; b < n; b++) {
-		double x = w[b] / D;
-		w[b] = x < floor ? floor : x;
+	if ((D & (D - 1)) == 0) {
+		double r = 1 / (double)D;
+		for (size_t b = 0; b < n; b++) {
+			double x = w[b] * r;
+			w[b] = x < floor ? floor : x;
+		}
+	} else {
+		double d = (double)D;
+		for (size_t b = 0; b < n; b++) {
+			double x = w[b] / d;
+			w[b] = x < floor ? floor : x;
+		}
 	}
 }
 
@@ -425,7 +479,7 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
 				gen_weight_col(n, D, dmd, mu[i], tau[i], m[i], s[i], zc + i, ec + i, sc, w,
 				               store ? ac + i * R : NULL);
 		if (dmd)
-			weight_rows(n, (double)D, c->weight_floor, w);
+			weight_rows(n, D, c->weight_floor, w);
 		for (size_t i0 = 0; i0 < D; i0 += CB) {
 			size_t cb = D - i0 < CB ? D - i0 : CB, k = 2 * cb;
 			for (size_t j = 0; j < cb; j++) {
