@@ -315,13 +315,23 @@ static void gen_weight_col(size_t n, size_t D, int dmd, double mu, double tau, d
 	}
 }
 
-/* One row of pass 2: a from pass 1 (stored) or computed again. */
+/* The rows whose dmd weight w has a reciprocal that neither overflows nor
+ * loses precision: their quotients by w are products with 1/w (within 1.5
+ * ulp of the quotient); other rows (and NaN) divide. */
+static inline int in_range(double w)
+{
+	return (w >= 0x1p-1000) & (w <= 0x1p1000);
+}
+
+/* One row of pass 2: a from pass 1 (stored) or computed again; sel = 0:
+ * every w in range, 1: some w out of range (a select). */
 static inline void gen_grad_row(size_t b, size_t D, int naive, double alpha, double mu, double t2,
                                 double m, double s, double mf, double v, const double *restrict z,
                                 const double *restrict eps, const double *restrict sigma,
                                 const double *restrict ac, const double *restrict w,
-                                double *restrict dd, double *restrict dr, double *restrict gc,
-                                double *restrict gzc, const int stored)
+                                const double *restrict iw, double *restrict dd,
+                                double *restrict dr, double *restrict gc, double *restrict gzc,
+                                const int stored, const int sel)
 {
 	double sg = sigma[b], sg2 = sg * sg, zb = z[b * D];
 	double xg = m + s * zb, xt = xg + sg * eps[b * D];
@@ -332,35 +342,41 @@ static inline void gen_grad_row(size_t b, size_t D, int naive, double alpha, dou
 	double d = fphi - fpsi, r = fphi - xg;
 	dd[b] += d * d;
 	dr[b] += d * r;
-	/* one division for either loss (a select of the two quotients would
-	 * have the vectorised loop compute both) */
+	/* one quotient for either loss (a select of the two would have the
+	 * vectorised loop compute both) */
 	double num = naive ? 2 * d * (a - cc)
 	                   : (a - cc) * (r - alpha * d) + d * ((a - 1) - alpha * (a - cc));
-	double g = num / w[b];
+	double g = !sel ? num * iw[b] : in_range(w[b]) ? num * iw[b] : num / w[b];
 	gc[b] = g;
 	gzc[b] = g * zb;
 }
 
 /* Pass 2 for coordinate i: per row d^2 and d r into dd, dr, the gradient
- * terms g and g z into gc, gzc; a from ac, or computed when ac is NULL. */
+ * terms g and g z into gc, gzc; a from ac, or computed when ac is NULL; w
+ * the weights, iw their reciprocals, all_in = every w in range. */
+#define GEN_GRAD_LOOP(st, rc) \
+	for (size_t b = 0; b < n; b++) \
+		gen_grad_row(b, D, naive, alpha, mu, t2, m, s, mf, v, z, eps, sigma, ac, w, iw, dd, dr, \
+		             gc, gzc, st, rc)
 KX_CLONES3
 static void gen_grad_col(size_t n, size_t D, int naive, double alpha, double mu, double tau,
                          double m, double s, double mf, double v, const double *restrict z,
                          const double *restrict eps, const double *restrict sigma,
                          const double *restrict ac, const double *restrict w,
-                         double *restrict dd, double *restrict dr, double *restrict gc,
-                         double *restrict gzc)
+                         const double *restrict iw, int all_in, double *restrict dd,
+                         double *restrict dr, double *restrict gc, double *restrict gzc)
 {
 	double t2 = tau * tau;
-	if (ac)
-		for (size_t b = 0; b < n; b++)
-			gen_grad_row(b, D, naive, alpha, mu, t2, m, s, mf, v, z, eps, sigma, ac, w, dd, dr,
-			             gc, gzc, 1);
+	if (ac && all_in)
+		GEN_GRAD_LOOP(1, 0);
+	else if (ac)
+		GEN_GRAD_LOOP(1, 1);
+	else if (all_in)
+		GEN_GRAD_LOOP(0, 0);
 	else
-		for (size_t b = 0; b < n; b++)
-			gen_grad_row(b, D, naive, alpha, mu, t2, m, s, mf, v, z, eps, sigma, ac, w, dd, dr,
-			             gc, gzc, 0);
+		GEN_GRAD_LOOP(0, 1);
 }
+#undef GEN_GRAD_LOOP
 
 /* The chunk geometry for width D: R rows per chunk and the coordinates in
  * blocks of CB, so that a block's columns (CB R values each of g and g z)
@@ -413,37 +429,62 @@ static void sum_columns(size_t k, size_t R, size_t n, const double *cols, double
 
 /* The dmd weight's mean and clip, w[b] = max(sa[b]/D, floor) (a NaN mean
  * stays NaN, as torch.clamp does), in place.  For D a power of two the
- * division is the multiplication by 1/D, which is exact: the same bits. */
+ * division is the multiplication by 1/D, which is exact: the same bits.
+ * Returns 1 when every w is in_range. */
 KX_CLONES3
-static void weight_rows(size_t n, size_t D, double floor, double *restrict w)
+static int weight_rows(size_t n, size_t D, double floor, double *restrict w)
 {
-	if ((D & (D - 1)) == 0) {
-		double r = 1 / (double)D;
+	long long in = 0;
+	double d = (double)D, r = 1 / d;
+	if ((D & (D - 1)) == 0)
 		for (size_t b = 0; b < n; b++) {
 			double x = w[b] * r;
-			w[b] = x < floor ? floor : x;
+			x = x < floor ? floor : x;
+			w[b] = x;
+			in += in_range(x);
 		}
-	} else {
-		double d = (double)D;
+	else
 		for (size_t b = 0; b < n; b++) {
 			double x = w[b] / d;
-			w[b] = x < floor ? floor : x;
+			x = x < floor ? floor : x;
+			w[b] = x;
+			in += in_range(x);
 		}
-	}
+	return in == (long long)n;
 }
 
-/* Per row: l1 = dd/w, l2 = dr/w and the loss l = l1 (naive) or l2 - alpha l1. */
+/* iw[b] = 1/w[b] */
+KX_CLONES3
+static void recip_rows(size_t n, const double *restrict w, double *restrict iw)
+{
+	for (size_t b = 0; b < n; b++)
+		iw[b] = 1 / w[b];
+}
+
+/* Per row: l1 = dd/w, l2 = dr/w and the loss l = l1 (naive) or l2 - alpha l1,
+ * the quotients as products with iw = 1/w where w is in_range (all_in: every
+ * row). */
 KX_CLONES3
 static void loss_rows(size_t n, int naive, double alpha, const double *restrict dd,
-                      const double *restrict dr, const double *restrict w, double *restrict l1,
+                      const double *restrict dr, const double *restrict w,
+                      const double *restrict iw, int all_in, double *restrict l1,
                       double *restrict l2, double *restrict l)
 {
-	for (size_t b = 0; b < n; b++) {
-		double x = dd[b] / w[b], y = dr[b] / w[b];
-		l1[b] = x;
-		l2[b] = y;
-		l[b] = naive ? x : y - alpha * x;
-	}
+	if (all_in)
+		for (size_t b = 0; b < n; b++) {
+			double x = dd[b] * iw[b], y = dr[b] * iw[b];
+			l1[b] = x;
+			l2[b] = y;
+			l[b] = naive ? x : y - alpha * x;
+		}
+	else
+		for (size_t b = 0; b < n; b++) {
+			int r = in_range(w[b]);
+			double x = r ? dd[b] * iw[b] : dd[b] / w[b], y = r ? dr[b] * iw[b] : dr[b] / w[b];
+			l1[b] = x;
+			l2[b] = y;
+			l[b] = naive ? x : y - alpha * x;
+		}
 }
 
 void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, const double *tau,
@@ -462,7 +503,7 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
 	 * index order into its own accumulator. */
 	double alpha = c->alpha, acc[3] = { 0, 0, 0 }, bs[2 * COLS + 3];
 	int naive = c->loss == SID_LOSS_L1, dmd = c->weight == SID_WEIGHT_DMD;
-	double w[ROWS], dd[ROWS], dr[ROWS], ac[COLS], cols[2 * COLS + 3 * ROWS];
+	double w[ROWS], iw[ROWS], dd[ROWS], dr[ROWS], ac[COLS], cols[2 * COLS + 3 * ROWS];
 	size_t R = chunk_rows(D), CB = D * R <= COLS ? D : COLS / R;
 	int store = CB == D;
 	for (size_t i = 0; i < D; i++)
@@ -478,20 +519,22 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
 			for (size_t i = 0; i < D; i++)
 				gen_weight_col(n, D, dmd, mu[i], tau[i], m[i], s[i], zc + i, ec + i, sc, w,
 				               store ? ac + i * R : NULL);
+		int all_in = 1;      /* the weight none: 1/1 = 1, the same bits as dividing */
 		if (dmd)
-			weight_rows(n, D, c->weight_floor, w);
+			all_in = weight_rows(n, D, c->weight_floor, w);
+		recip_rows(n, w, iw);
 		for (size_t i0 = 0; i0 < D; i0 += CB) {
 			size_t cb = D - i0 < CB ? D - i0 : CB, k = 2 * cb;
 			for (size_t j = 0; j < cb; j++) {
 				size_t i = i0 + j;
 				gen_grad_col(n, D, naive, alpha, mu[i], tau[i], m[i], s[i], mf[i], v[i],
-				             zc + i, ec + i, sc, store ? ac + i * R : NULL, w, dd, dr,
+				             zc + i, ec + i, sc, store ? ac + i * R : NULL, w, iw, all_in, dd, dr,
 				             cols + j * R, cols + (cb + j) * R);
 				bs[j] = gm[i];
 				bs[cb + j] = gs[i];
 			}
 			if (i0 + cb == D) {     /* the per-row losses, once dd and dr are complete */
-				loss_rows(n, naive, alpha, dd, dr, w, cols + k * R, cols + (k + 1) * R,
+				loss_rows(n, naive, alpha, dd, dr, w, iw, all_in, cols + k * R, cols + (k + 1) * R,
 				          cols + (k + 2) * R);
 				for (int j = 0; j < 3; j++)
 					bs[k + j] = acc[j];

@@ -574,6 +574,9 @@ static void ref_gen_batch(const sid_config *c, size_t D, size_t B, const double 
 			if (w < c->weight_floor)
 				w = c->weight_floor;
 		}
+		/* the quotients by w are products with 1/w where w is in [2^-1000, 2^1000] */
+		int recip = w >= 0x1p-1000 && w <= 0x1p1000;
+		double iw = 1 / w;
 		double dd = 0, dr = 0;
 		for (size_t i = 0; i < D; i++) {
 			double xg = m[i] + s[i] * z_b[i], xt = xg + sg * eps_b[i];
@@ -584,15 +587,16 @@ static void ref_gen_batch(const sid_config *c, size_t D, size_t B, const double 
 			double d = fphi - fpsi, r = fphi - xg;
 			dd += d * d;
 			dr += d * r;
-			double g;
+			double g, num;
 			if (naive)
-				g = 2 * d * (a - cc) / w;
+				num = 2 * d * (a - cc);
 			else
-				g = ((a - cc) * (r - alpha * d) + d * ((a - 1) - alpha * (a - cc))) / w;
+				num = (a - cc) * (r - alpha * d) + d * ((a - 1) - alpha * (a - cc));
+			g = recip ? num * iw : num / w;
 			gm[i] += g;
 			gs[i] += g * z_b[i];
 		}
-		double l1b = dd / w, l2b = dr / w;
+		double l1b = recip ? dd * iw : dd / w, l2b = recip ? dr * iw : dr / w;
 		s1 += l1b;
 		s2 += l2b;
 		sl += naive ? l1b : l2b - alpha * l1b;
@@ -684,6 +688,46 @@ static void test_batch_bits(void)
 			free(sg);
 		}
 	tap_ok(ok, "the batch kernels equal the row-by-row form bit for bit (B 1..600, D 1..64, both losses and weights)");
+}
+
+/* Rows whose dmd weight is clipped at a subnormal floor (x_g = f_phi, and
+ * d = 0, so l1, l2 and g are 0 by division; the product with 1/w = inf
+ * would be NaN) beside ordinary rows, in the first chunk of 256 rows only:
+ * those rows divide, the rest multiply by 1/w, as the row-by-row form. */
+static void test_batch_tiny_weight(void)
+{
+	size_t B = 300, D = 2;
+	double z[600], e[600], sg[300], p[6][2], o[4][2];
+	kx_rng g;
+	kx_rng_seed(&g, 13, 0);
+	for (size_t b = 0; b < B; b++) {
+		int zero = b % 7 == 3 && b < 256;
+		for (size_t i = 0; i < D; i++) {
+			z[b * D + i] = zero ? 0 : kx_rng_normal(&g);
+			e[b * D + i] = zero ? 0 : kx_rng_normal(&g);
+		}
+		sg[b] = exp(kx_rng_normal(&g));
+	}
+	for (size_t i = 0; i < D; i++) {
+		p[0][i] = p[2][i] = p[4][i] = kx_rng_normal(&g);   /* mu = m = m_f */
+		p[1][i] = 0.5 + kx_rng_uniform(&g);
+		p[3][i] = kx_rng_normal(&g);
+		p[5][i] = 0.5 + kx_rng_uniform(&g);
+	}
+	int ok = 1;
+	for (int cfg = 0; cfg < 2; cfg++) {
+		sid_config c;
+		sid_config_default(&c);
+		c.loss = cfg ? SID_LOSS_L1 : SID_LOSS_SID;
+		c.weight_floor = 1e-310;
+		double L1, L2, a1, a2, b1, b2;
+		sid_gen_batch(&c, D, B, p[0], p[1], p[2], p[3], p[4], p[5], z, sg, e, &L1, &a1, &b1, o[0], o[1]);
+		ref_gen_batch(&c, D, B, p[0], p[1], p[2], p[3], p[4], p[5], z, sg, e, &L2, &a2, &b2, o[2], o[3]);
+		ok &= !memcmp(&L1, &L2, sizeof L1) && !memcmp(&a1, &a2, sizeof a1) && !memcmp(&b1, &b2, sizeof b1)
+		      && !memcmp(o[0], o[2], sizeof o[0]) && !memcmp(o[1], o[3], sizeof o[0]);
+		ok &= isfinite(L1) && isfinite(a1) && isfinite(b1) && isfinite(o[0][0]) && isfinite(o[1][1]);
+	}
+	tap_ok(ok, "rows clipped at a subnormal weight floor divide (finite), the others as row by row");
 }
 
 /* Widths beyond the kernels' column buffers (2048 values): one row per
@@ -826,6 +870,7 @@ int main(void)
 	test_state_roundtrip();
 	test_batch_bits();
 	test_batch_wide();
+	test_batch_tiny_weight();
 	test_fake_sigma();
 	test_karras_power();
 	return tap_done();
