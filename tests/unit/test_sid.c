@@ -800,9 +800,14 @@ static void test_fake_sigma(void)
 		err /= ulp_rel;
 		worst = err > worst ? err : worst;
 	}
-	tap_ok(worst < 0.52, "fake sigma: exp within 0.52 ulp of expl on [-40, 40]");
-	if (worst >= 0.52)
-		printf("#   worst %.4f ulp\n", worst);
+	volatile long double one = 1;   /* valgrind computes long double in double: skip there */
+	if (one + 0x1p-60L != one) {
+		tap_ok(worst < 0.52, "fake sigma: exp within 0.52 ulp of expl on [-40, 40]");
+		if (worst >= 0.52)
+			printf("#   worst %.4f ulp\n", worst);
+	} else {
+		tap_ok(1, "# SKIP long double is not wider than double here (valgrind)");
+	}
 	int edge = sid_fake_sigma(&c, 709.78) == exp(709.78) && isinf(sid_fake_sigma(&c, 709.79)) &&
 	           isinf(sid_fake_sigma(&c, 1e300)) && sid_fake_sigma(&c, -1e300) == 0 &&
 	           sid_fake_sigma(&c, 0) == 1 && sid_fake_sigma(&c, -745.1) == exp(-745.1);
