@@ -234,8 +234,11 @@ static void karras_batch(const sid_config *c, double A, double Bm, double *sigma
 		double lo, hi;
 		ramp(len, sigma + b0, (double)c->tmax, A, Bm, x, &lo, &hi);
 		/* x^j for j <= rho lies between min(lo, lo^rho) and max(hi, hi^rho) */
+		/* (within [2^-13, 2^13] every power up to the 64th is within
+		 * 2^-832 .. 2^832, so the two pow() calls are needed only outside) */
 		int safe = integer && lo > 0x1p-900 && hi < 0x1p900 && !isnan(lo) && !isnan(hi)
-		           && pow(lo, rho) > 0x1p-900 && pow(hi, rho) < 0x1p900;
+		           && ((lo >= 0x1p-13 && hi <= 0x1p13)
+		               || (pow(lo, rho) > 0x1p-900 && pow(hi, rho) < 0x1p900));
 		if (safe)
 			ipow_dd(x, len, (unsigned)rho, sigma + b0);
 		else
