@@ -5,16 +5,25 @@
  * closed-form distances of §5.4.
  *
  * Shapes (as in sid.h): D coordinates, B samples; (B, D) arrays row-major.
- * Every sum runs in index order, batch outer and coordinate inner, and a
- * batch mean is the sum divided by B at the end, so one iteration is a
- * deterministic function of the state (the byte-for-byte resumption of
- * sid-step depends on it).
+ * Every sum has a fixed order, so one iteration is a deterministic function
+ * of the state, the same bits on every machine and clone (the byte-for-byte
+ * resumption of sid-step depends on it): a per-sample sum over the
+ * coordinates runs in index order; a batch sum takes the rows in chunks of
+ * R = min(256, max(1, 2048/D)) rows (256 for D <= 8), and in each chunk
+ * eight lanes, the chunk's row b going to lane b mod 8 in increasing b,
+ * combined by the tree ((0 + 4) + (2 + 6)) + ((1 + 5) + (3 + 7)) and added
+ * to the running sum, chunk after chunk; a batch mean is the sum divided
+ * by B at the end.  (sid.md 5.3 says "sequential in index order": this
+ * order is the one allowed change, for speed; it agrees with the sequential
+ * one to rounding.)  The quotients by the dmd weight w are products with
+ * 1/w where w is in [2^-1000, 2^1000].
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sid.h"
+#include "vexp.h"
 #include "vmath.h"
 
 /* ===== configuration and state ===== */
@@ -133,6 +142,17 @@ static void ipow_dd(const double *x, size_t len, unsigned n, double *y)
 {
 	double rh[IPOW_CHUNK], rl[IPOW_CHUNK], bh[IPOW_CHUNK], bl[IPOW_CHUNK];
 	int first = 1;
+	if (n == 7) {   /* the default rho: the same products, in registers */
+		for (size_t k = 0; k < len; k++) {
+			double h = x[k], l = 0, ph = h, pl = l;   /* b = x, r = b */
+			dd_mul(h, l, h, l, &h, &l);               /* b = x^2 */
+			dd_mul(ph, pl, h, l, &ph, &pl);           /* r = x^3 */
+			dd_mul(h, l, h, l, &h, &l);               /* b = x^4 */
+			dd_mul(ph, pl, h, l, &ph, &pl);           /* r = x^7 */
+			y[k] = ph;
+		}
+		return;
+	}
 	for (size_t k = 0; k < len; k++) {
 		bh[k] = x[k];
 		bl[k] = 0;
@@ -167,22 +187,58 @@ static void ipow_dd(const double *x, size_t len, unsigned n, double *y)
  * an integer rho in 1..64 (the default 7) the correctly rounded power in
  * double-double (ipow_dd), vectorised; otherwise, or where a power would leave
  * 2^-900 .. 2^900, pow(). */
+/* x[k] = A + (1 - t)(Bm - A), t = (u[k] tmax)/1000, k < len; *lo, *hi the
+ * least and the largest x (NaN left out; +inf and 0 when there is none),
+ * in eight lanes (GNU vector types: gcc does not vectorise a min that
+ * skips NaN), which gives the same two values as one pass in order. */
+typedef double sid_v8d __attribute__((vector_size(64)));
+typedef long long sid_v8l __attribute__((vector_size(64)));
+
+KX_CLONES3
+static void ramp(size_t len, const double *restrict u, double tmax, double A, double Bm,
+                 double *restrict x, double *lo_out, double *hi_out)
+{
+	for (size_t k = 0; k < len; k++) {
+		double t = (u[k] * tmax) / 1000;
+		x[k] = A + (1 - t) * (Bm - A);
+	}
+	sid_v8d lo8 = { INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
+	                INFINITY }, hi8 = { 0 };
+	size_t k = 0;
+	for (; k + 8 <= len; k += 8) {
+		sid_v8d v;
+		memcpy(&v, x + k, sizeof v);
+		sid_v8l lt = v < lo8, gt = v > hi8;     /* all ones where true; false for NaN */
+		lo8 = (sid_v8d)(((sid_v8l)v & lt) | ((sid_v8l)lo8 & ~lt));
+		hi8 = (sid_v8d)(((sid_v8l)v & gt) | ((sid_v8l)hi8 & ~gt));
+	}
+	double lo = INFINITY, hi = 0;
+	for (int l = 0; l < 8; l++) {
+		lo = lo8[l] < lo ? lo8[l] : lo;
+		hi = hi8[l] > hi ? hi8[l] : hi;
+	}
+	for (; k < len; k++) {
+		lo = x[k] < lo ? x[k] : lo;
+		hi = x[k] > hi ? x[k] : hi;
+	}
+	*lo_out = lo;
+	*hi_out = hi;
+}
+
 static void karras_batch(const sid_config *c, double A, double Bm, double *sigma, size_t B)
 {
 	double rho = c->rho, x[IPOW_CHUNK];
 	int integer = rho >= 1 && rho <= 64 && rho == (double)(unsigned)rho;
 	for (size_t b0 = 0; b0 < B; b0 += IPOW_CHUNK) {
 		size_t len = B - b0 < IPOW_CHUNK ? B - b0 : IPOW_CHUNK;
-		double lo = INFINITY, hi = 0;
-		for (size_t k = 0; k < len; k++) {
-			double t = (sigma[b0 + k] * (double)c->tmax) / 1000;
-			x[k] = A + (1 - t) * (Bm - A);
-			lo = x[k] < lo ? x[k] : lo;
-			hi = x[k] > hi ? x[k] : hi;
-		}
+		double lo, hi;
+		ramp(len, sigma + b0, (double)c->tmax, A, Bm, x, &lo, &hi);
 		/* x^j for j <= rho lies between min(lo, lo^rho) and max(hi, hi^rho) */
+		/* (within [2^-13, 2^13] every power up to the 64th is within
+		 * 2^-832 .. 2^832, so the two pow() calls are needed only outside) */
 		int safe = integer && lo > 0x1p-900 && hi < 0x1p900 && !isnan(lo) && !isnan(hi)
-		           && pow(lo, rho) > 0x1p-900 && pow(hi, rho) < 0x1p900;
+		           && ((lo >= 0x1p-13 && hi <= 0x1p13)
+		               || (pow(lo, rho) > 0x1p-900 && pow(hi, rho) < 0x1p900));
 		if (safe)
 			ipow_dd(x, len, (unsigned)rho, sigma + b0);
 		else
@@ -201,65 +257,141 @@ double sid_karras_sigma(const sid_config *c, double u)
 	return s;
 }
 
+/* x[b] = exp(x[b] p_std + p_mean), vectorised: kx_exp_neg (vexp.h) of the
+ * exponent clipped at 710.  Its reduction and 2^k scaling hold beyond the
+ * z <= 0 its header promises, up to k = 1023 (exp(709.78) is the largest
+ * finite double) and to infinity for k = 1024, so kx_exp_neg(min(z, 710))
+ * is exp(z) with the same accuracy (test_sid checks it against long double
+ * expl on both sides of 0 and at the overflow threshold).  The exponent is
+ * never NaN (n is finite, p_std and p_mean are finite). */
+KX_CLONES3
+static void fake_sigmas(size_t n, double p_std, double p_mean, double *restrict x)
+{
+	for (size_t b = 0; b < n; b++) {
+		double z = x[b] * p_std + p_mean;
+		x[b] = z < 710.0 ? z : 710.0;
+	}
+	for (size_t b = 0; b < n; b++)
+		x[b] = kx_exp_neg(x[b]);
+}
+
 double sid_fake_sigma(const sid_config *c, double n)
 {
-	return exp(n * c->p_std + c->p_mean);
+	double x = n;
+	fake_sigmas(1, c->p_std, c->p_mean, &x);
+	return x;
 }
 
 /* ===== batch losses and hand gradients (sid.md §4.1) ===== */
 
 /* The batch is processed in chunks of rows, one coordinate i at a time, with
  * the rows side by side (vectorised over b).  Every per-sample sum still
- * runs over i in index order and every batch sum over b in index order, and
- * each expression is the one of the row-by-row form: the bits do not
- * change (test_sid checks it against that form). */
+ * runs over i in index order, the batch sums in the lane order above, and
+ * each expression is the one of the row-by-row form: test_sid checks the
+ * kernels against that form, bit for bit. */
 enum { ROWS = 256 };
 
-/* Pass 1 of the generator batch for coordinate i over rows [0, n): the dmd
- * weight's sum of |x_g - f_phi|. */
+/* Pass 1 of the generator batch for coordinate i over rows [0, n): with the
+ * dmd weight (dmd != 0) the weight's sum of |x_g - f_phi| into sa; and the
+ * teacher's a into ac unless ac is NULL (pass 2 then reads it back: the
+ * same division, done once). */
 KX_CLONES3
-static void gen_weight_col(size_t n, size_t D, double mu, double tau, double m, double s,
+static void gen_weight_col(size_t n, size_t D, int dmd, double mu, double tau, double m, double s,
                            const double *restrict z, const double *restrict eps,
-                           const double *restrict sigma, double *restrict sa)
+                           const double *restrict sigma, double *restrict sa, double *restrict ac)
 {
 	double t2 = tau * tau;
-	for (size_t b = 0; b < n; b++) {
-		double sg = sigma[b], sg2 = sg * sg;
-		double xg = m + s * z[b * D], xt = xg + sg * eps[b * D];
-		double a = t2 / (t2 + sg2);
-		double fphi = mu + a * (xt - mu);
-		sa[b] += fabs(xg - fphi);
+	if (!dmd) {
+		for (size_t b = 0; b < n; b++) {
+			double sg = sigma[b];
+			ac[b] = t2 / (t2 + sg * sg);
+		}
+	} else if (ac) {
+		for (size_t b = 0; b < n; b++) {
+			double sg = sigma[b], sg2 = sg * sg;
+			double xg = m + s * z[b * D], xt = xg + sg * eps[b * D];
+			double a = t2 / (t2 + sg2);
+			double fphi = mu + a * (xt - mu);
+			ac[b] = a;
+			sa[b] += fabs(xg - fphi);
+		}
+	} else {
+		for (size_t b = 0; b < n; b++) {
+			double sg = sigma[b], sg2 = sg * sg;
+			double xg = m + s * z[b * D], xt = xg + sg * eps[b * D];
+			double a = t2 / (t2 + sg2);
+			double fphi = mu + a * (xt - mu);
+			sa[b] += fabs(xg - fphi);
+		}
 	}
 }
 
+/* The rows whose dmd weight w has a reciprocal that neither overflows nor
+ * loses precision: their quotients by w are products with 1/w (within 1.5
+ * ulp of the quotient); other rows (and NaN) divide. */
+static inline int in_range(double w)
+{
+	return (w >= 0x1p-1000) & (w <= 0x1p1000);
+}
+
+/* One row of pass 2: a from pass 1 (stored) or computed again; sel = 0:
+ * every w in range, 1: some w out of range (a select). */
+static inline void gen_grad_row(size_t b, size_t D, int naive, double alpha, double mu, double t2,
+                                double m, double s, double mf, double v, const double *restrict z,
+                                const double *restrict eps, const double *restrict sigma,
+                                const double *restrict ac, const double *restrict w,
+                                const double *restrict iw, double *restrict dd,
+                                double *restrict dr, double *restrict gc, double *restrict gzc,
+                                const int stored, const int sel)
+{
+	double sg = sigma[b], sg2 = sg * sg, zb = z[b * D];
+	double xg = m + s * zb, xt = xg + sg * eps[b * D];
+	double a = stored ? ac[b] : t2 / (t2 + sg2);
+	double cc = v / (v + sg2);
+	double fphi = mu + a * (xt - mu);
+	double fpsi = mf + cc * (xt - mf);
+	double d = fphi - fpsi, r = fphi - xg;
+	dd[b] += d * d;
+	dr[b] += d * r;
+	/* one quotient for either loss (a select of the two would have the
+	 * vectorised loop compute both) */
+	double num = naive ? 2 * d * (a - cc)
+	                   : (a - cc) * (r - alpha * d) + d * ((a - 1) - alpha * (a - cc));
+	double g = !sel ? num * iw[b] : in_range(w[b]) ? num * iw[b] : num / w[b];
+	gc[b] = g;
+	gzc[b] = g * zb;
+}
+
 /* Pass 2 for coordinate i: per row d^2 and d r into dd, dr, the gradient
- * terms g and g z into gc, gzc. */
+ * terms g and g z into gc, gzc; a from ac, or computed when ac is NULL; w
+ * the weights, iw their reciprocals, all_in = every w in range. */
+#define GEN_GRAD_LOOP(st, rc) \
+	for (size_t b = 0; b < n; b++) \
+		gen_grad_row(b, D, naive, alpha, mu, t2, m, s, mf, v, z, eps, sigma, ac, w, iw, dd, dr, \
+		             gc, gzc, st, rc)
 KX_CLONES3
 static void gen_grad_col(size_t n, size_t D, int naive, double alpha, double mu, double tau,
                          double m, double s, double mf, double v, const double *restrict z,
                          const double *restrict eps, const double *restrict sigma,
-                         const double *restrict w, double *restrict dd, double *restrict dr,
-                         double *restrict gc, double *restrict gzc)
+                         const double *restrict ac, const double *restrict w,
+                         const double *restrict iw, int all_in, double *restrict dd,
+                         double *restrict dr, double *restrict gc, double *restrict gzc)
 {
 	double t2 = tau * tau;
-	for (size_t b = 0; b < n; b++) {
-		double sg = sigma[b], sg2 = sg * sg, zb = z[b * D];
-		double xg = m + s * zb, xt = xg + sg * eps[b * D];
-		double a = t2 / (t2 + sg2);
-		double cc = v / (v + sg2);
-		double fphi = mu + a * (xt - mu);
-		double fpsi = mf + cc * (xt - mf);
-		double d = fphi - fpsi, r = fphi - xg;
-		dd[b] += d * d;
-		dr[b] += d * r;
-		double g = naive ? 2 * d * (a - cc) / w[b]
-		                 : ((a - cc) * (r - alpha * d) + d * ((a - 1) - alpha * (a - cc))) / w[b];
-		gc[b] = g;
-		gzc[b] = g * zb;
-	}
+	if (ac && all_in)
+		GEN_GRAD_LOOP(1, 0);
+	else if (ac)
+		GEN_GRAD_LOOP(1, 1);
+	else if (all_in)
+		GEN_GRAD_LOOP(0, 0);
+	else
+		GEN_GRAD_LOOP(0, 1);
 }
+#undef GEN_GRAD_LOOP
 
-/* Rows per chunk for width D: the column buffers hold COLS values. */
+/* The chunk geometry for width D: R rows per chunk and the coordinates in
+ * blocks of CB, so that a block's columns (CB R values each of g and g z)
+ * fit in COLS; the stored a's (D R values) too when D <= COLS. */
 enum { COLS = 2048 };
 
 static size_t chunk_rows(size_t D)
@@ -268,21 +400,114 @@ static size_t chunk_rows(size_t D)
 	return r > ROWS ? ROWS : r < 1 ? 1 : r;
 }
 
-/* sums[i] += cols[i*R + b] for b < n in order, for every i < D at once:
- * D independent in-order sums side by side. */
-static void add_columns(size_t D, size_t R, size_t n, const double *cols, double *sums)
+/* acc[j] += the lane sum of col[j][0..n), j < K (K a constant after
+ * inlining): eight lanes, lane l taking the rows b = l mod 8 in increasing
+ * b, then the fixed tree ((0 + 4) + (2 + 6)) + ((1 + 5) + (3 + 7)), then one
+ * addition to acc[j].  GNU vector types, which gcc lowers to the width of
+ * the clone (one AVX-512 register, two AVX2 or four SSE2 ones): the same
+ * order, so the same bits, on every clone. */
+static inline void sum_k(const double *const *col, size_t n, double *acc, const int K)
 {
-	for (size_t b = 0; b < n; b++)
-		for (size_t i = 0; i < D; i++)
-			sums[i] += cols[i * R + b];
+	sid_v8d s[8];
+	for (int j = 0; j < K; j++)
+		s[j] = (sid_v8d){ 0 };
+	size_t b = 0;
+	for (; b + 8 <= n; b += 8)
+		for (int j = 0; j < K; j++) {
+			sid_v8d v;
+			memcpy(&v, col[j] + b, sizeof v);
+			s[j] += v;
+		}
+	for (; b < n; b++)
+		for (int j = 0; j < K; j++)
+			s[j][b % 8] += col[j][b];
+	for (int j = 0; j < K; j++)
+		acc[j] += ((s[j][0] + s[j][4]) + (s[j][2] + s[j][6])) +
+		          ((s[j][1] + s[j][5]) + (s[j][3] + s[j][7]));
 }
 
-/* q[b] = x[b] / w[b], b < n (vectorised). */
+/* sums[j] += the lane sum (sum_k) of column j, cols[j R + b], b < n, for
+ * every j < k, eight columns at a time. */
 KX_CLONES3
-static void divide(size_t n, const double *restrict x, const double *restrict w, double *restrict q)
+static void sum_columns(size_t k, size_t R, size_t n, const double *cols, double *sums)
+{
+	for (size_t j0 = 0; j0 < k; j0 += 8) {
+		const double *col[8];
+		size_t kk = k - j0 < 8 ? k - j0 : 8;
+		for (size_t j = 0; j < kk; j++)
+			col[j] = cols + (j0 + j) * R;
+		double *acc = sums + j0;
+		switch (kk) {
+		case 1: sum_k(col, n, acc, 1); break;
+		case 2: sum_k(col, n, acc, 2); break;
+		case 3: sum_k(col, n, acc, 3); break;
+		case 4: sum_k(col, n, acc, 4); break;
+		case 5: sum_k(col, n, acc, 5); break;
+		case 6: sum_k(col, n, acc, 6); break;
+		case 7: sum_k(col, n, acc, 7); break;
+		default: sum_k(col, n, acc, 8); break;
+		}
+	}
+}
+
+/* The dmd weight's mean and clip, w[b] = max(sa[b]/D, floor) (a NaN mean
+ * stays NaN, as torch.clamp does), in place.  For D a power of two the
+ * division is the multiplication by 1/D, which is exact: the same bits.
+ * Returns 1 when every w is in_range. */
+KX_CLONES3
+static int weight_rows(size_t n, size_t D, double floor, double *restrict w)
+{
+	long long in = 0;
+	double d = (double)D, r = 1 / d;
+	if ((D & (D - 1)) == 0)
+		for (size_t b = 0; b < n; b++) {
+			double x = w[b] * r;
+			x = x < floor ? floor : x;
+			w[b] = x;
+			in += in_range(x);
+		}
+	else
+		for (size_t b = 0; b < n; b++) {
+			double x = w[b] / d;
+			x = x < floor ? floor : x;
+			w[b] = x;
+			in += in_range(x);
+		}
+	return in == (long long)n;
+}
+
+/* iw[b] = 1/w[b] */
+KX_CLONES3
+static void recip_rows(size_t n, const double *restrict w, double *restrict iw)
 {
 	for (size_t b = 0; b < n; b++)
-		q[b] = x[b] / w[b];
+		iw[b] = 1 / w[b];
+}
+
+/* Per row: l1 = dd/w, l2 = dr/w and the loss l = l1 (naive) or l2 - alpha l1,
+ * the quotients as products with iw = 1/w where w is in_range (all_in: every
+ * row). */
+KX_CLONES3
+static void loss_rows(size_t n, int naive, double alpha, const double *restrict dd,
+                      const double *restrict dr, const double *restrict w,
+                      const double *restrict iw, int all_in, double *restrict l1,
+                      double *restrict l2, double *restrict l)
+{
+	if (all_in)
+		for (size_t b = 0; b < n; b++) {
+			double x = dd[b] * iw[b], y = dr[b] * iw[b];
+			l1[b] = x;
+			l2[b] = y;
+			l[b] = naive ? x : y - alpha * x;
+		}
+	else
+		for (size_t b = 0; b < n; b++) {
+			int r = in_range(w[b]);
+			double x = r ? dd[b] * iw[b] : dd[b] / w[b], y = r ? dr[b] * iw[b] : dr[b] / w[b];
+			l1[b] = x;
+			l2[b] = y;
+			l[b] = naive ? x : y - alpha * x;
+		}
 }
 
 void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, const double *tau,
@@ -295,48 +520,77 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
 	 * d f_phi/d x_g = a, d f_psi/d x_g = c, d r/d x_g = a - 1 (psi and the dmd
 	 * weight w are stop-gradient, as in the official generator_loss).
 	 * Per row: w = mean over coordinates of |x_g - f_phi|, clipped below at
-	 * the floor (written so that a NaN mean stays NaN, as torch.clamp does). */
-	double alpha = c->alpha, sl = 0, s1 = 0, s2 = 0;
-	int naive = c->loss == SID_LOSS_L1;
-	double w[ROWS], dd[ROWS], dr[ROWS], l1b[ROWS], l2b[ROWS], gc[COLS], gzc[COLS];
-	size_t R = chunk_rows(D);
+	 * the floor (written so that a NaN mean stays NaN, as torch.clamp does).
+	 * The per-row values go into columns (g and g z of each coordinate, and
+	 * after the last coordinate l1, l2, l), each summed over the rows in
+	 * the lane order (sum_columns) into its own accumulator. */
+	double alpha = c->alpha, acc[3] = { 0, 0, 0 }, bs[2 * COLS + 3];
+	int naive = c->loss == SID_LOSS_L1, dmd = c->weight == SID_WEIGHT_DMD;
+	double w[ROWS], iw[ROWS], dd[ROWS], dr[ROWS], ac[COLS], cols[2 * COLS + 3 * ROWS];
+	size_t R = chunk_rows(D), CB = D * R <= COLS ? D : COLS / R;
+	int store = CB == D;
 	for (size_t i = 0; i < D; i++)
 		gm[i] = gs[i] = 0;
 	for (size_t b0 = 0; b0 < B; b0 += R) {
 		size_t n = B - b0 < R ? B - b0 : R;
 		const double *zc = z + b0 * D, *ec = eps + b0 * D, *sc = sigma + b0;
 		for (size_t b = 0; b < n; b++) {
-			w[b] = c->weight == SID_WEIGHT_DMD ? 0 : 1;
+			w[b] = dmd ? 0 : 1;
 			dd[b] = dr[b] = 0;
 		}
-		if (c->weight == SID_WEIGHT_DMD) {
+		if (dmd || store)
 			for (size_t i = 0; i < D; i++)
-				gen_weight_col(n, D, mu[i], tau[i], m[i], s[i], zc + i, ec + i, sc, w);
-			for (size_t b = 0; b < n; b++) {
-				w[b] = w[b] / (double)D;
-				if (w[b] < c->weight_floor)
-					w[b] = c->weight_floor;
+				gen_weight_col(n, D, dmd, mu[i], tau[i], m[i], s[i], zc + i, ec + i, sc, w,
+				               store ? ac + i * R : NULL);
+		int all_in = 1;      /* the weight none: 1/1 = 1, the same bits as dividing */
+		if (dmd)
+			all_in = weight_rows(n, D, c->weight_floor, w);
+		recip_rows(n, w, iw);
+		for (size_t i0 = 0; i0 < D; i0 += CB) {
+			size_t cb = D - i0 < CB ? D - i0 : CB, k = 2 * cb;
+			for (size_t j = 0; j < cb; j++) {
+				size_t i = i0 + j;
+				gen_grad_col(n, D, naive, alpha, mu[i], tau[i], m[i], s[i], mf[i], v[i],
+				             zc + i, ec + i, sc, store ? ac + i * R : NULL, w, iw, all_in, dd, dr,
+				             cols + j * R, cols + (cb + j) * R);
+				bs[j] = gm[i];
+				bs[cb + j] = gs[i];
 			}
-		}
-		for (size_t i = 0; i < D; i++)
-			gen_grad_col(n, D, naive, alpha, mu[i], tau[i], m[i], s[i], mf[i], v[i], zc + i,
-			             ec + i, sc, w, dd, dr, gc + i * R, gzc + i * R);
-		add_columns(D, R, n, gc, gm);
-		add_columns(D, R, n, gzc, gs);
-		divide(n, dd, w, l1b);
-		divide(n, dr, w, l2b);
-		for (size_t b = 0; b < n; b++) {
-			s1 += l1b[b];
-			s2 += l2b[b];
-			sl += naive ? l1b[b] : l2b[b] - alpha * l1b[b];
+			if (i0 + cb == D) {     /* the per-row losses, once dd and dr are complete */
+				loss_rows(n, naive, alpha, dd, dr, w, iw, all_in, cols + k * R, cols + (k + 1) * R,
+				          cols + (k + 2) * R);
+				for (int j = 0; j < 3; j++)
+					bs[k + j] = acc[j];
+				k += 3;
+			}
+			sum_columns(k, R, n, cols, bs);
+			for (size_t j = 0; j < cb; j++) {
+				gm[i0 + j] = bs[j];
+				gs[i0 + j] = bs[cb + j];
+			}
+			if (i0 + cb == D)
+				for (int j = 0; j < 3; j++)
+					acc[j] = bs[2 * cb + j];
 		}
 	}
-	*loss = sl / (double)B;
-	*l1 = s1 / (double)B;
-	*l2 = s2 / (double)B;
 	for (size_t i = 0; i < D; i++) {
 		gm[i] /= (double)B;
 		gs[i] /= (double)B;
+	}
+	*l1 = acc[0] / (double)B;
+	*l2 = acc[1] / (double)B;
+	*loss = acc[2] / (double)B;
+}
+
+/* The fake batch's EDM weights lam[b] = (sg^2 + sd2)/(sg^2 sd2), ee[b] = 0. */
+KX_CLONES3
+static void fake_rows(size_t n, double sd2, const double *restrict sigma, double *restrict lam,
+                      double *restrict ee)
+{
+	for (size_t b = 0; b < n; b++) {
+		double sg = sigma[b], sg2 = sg * sg;
+		lam[b] = (sg2 + sd2) / (sg2 * sd2);
+		ee[b] = 0;
 	}
 }
 
@@ -359,6 +613,15 @@ static void fake_col(size_t n, size_t D, double m, double s, double mf, double v
 	}
 }
 
+/* l[b] = lam[b] ee[b] */
+KX_CLONES3
+static void mul_rows(size_t n, const double *restrict lam, const double *restrict ee,
+                     double *restrict l)
+{
+	for (size_t b = 0; b < n; b++)
+		l[b] = lam[b] * ee[b];
+}
+
 void sid_fake_batch(const sid_config *c, size_t D, size_t B, const double *m, const double *s,
                     const double *mf, const double *v, const double *z, const double *sigma,
                     const double *eps, double *loss, double *gmf, double *gu)
@@ -366,32 +629,44 @@ void sid_fake_batch(const sid_config *c, size_t D, size_t B, const double *m, co
 	/* m, s, mf, v: (D,), v = exp(2u); z, eps: (B, D); sigma: (B,); gmf, gu: (D,) out.
 	 * EDM weight lambda = (sigma^2 + sigma_d^2)/(sigma sigma_d)^2; the target
 	 * x_g is a constant (the generator runs without gradient here);
-	 * dc/du = 2c(1 - c) because c = v/(v + sigma^2) and dv/du = 2v. */
+	 * dc/du = 2c(1 - c) because c = v/(v + sigma^2) and dv/du = 2v.
+	 * Columns as in sid_gen_batch: the terms of gmf and gu of each
+	 * coordinate, then lam ee. */
 	double sd2 = c->sigma_data * c->sigma_data, sl = 0;
-	double lam[ROWS], ee[ROWS], gc[COLS], guc[COLS];
-	size_t R = chunk_rows(D);
+	double lam[ROWS], ee[ROWS], cols[2 * COLS + ROWS], bs[2 * COLS + 1];
+	size_t R = chunk_rows(D), CB = D * R <= COLS ? D : COLS / R;
 	for (size_t i = 0; i < D; i++)
 		gmf[i] = gu[i] = 0;
 	for (size_t b0 = 0; b0 < B; b0 += R) {
 		size_t n = B - b0 < R ? B - b0 : R;
-		for (size_t b = 0; b < n; b++) {
-			double sg = sigma[b0 + b], sg2 = sg * sg;
-			lam[b] = (sg2 + sd2) / (sg2 * sd2);
-			ee[b] = 0;
+		fake_rows(n, sd2, sigma + b0, lam, ee);
+		for (size_t i0 = 0; i0 < D; i0 += CB) {
+			size_t cb = D - i0 < CB ? D - i0 : CB, k = 2 * cb;
+			for (size_t j = 0; j < cb; j++) {
+				size_t i = i0 + j;
+				fake_col(n, D, m[i], s[i], mf[i], v[i], z + b0 * D + i, eps + b0 * D + i,
+				         sigma + b0, lam, ee, cols + j * R, cols + (cb + j) * R);
+				bs[j] = gmf[i];
+				bs[cb + j] = gu[i];
+			}
+			if (i0 + cb == D) {
+				mul_rows(n, lam, ee, cols + k * R);
+				bs[k++] = sl;
+			}
+			sum_columns(k, R, n, cols, bs);
+			for (size_t j = 0; j < cb; j++) {
+				gmf[i0 + j] = bs[j];
+				gu[i0 + j] = bs[cb + j];
+			}
+			if (i0 + cb == D)
+				sl = bs[2 * cb];
 		}
-		for (size_t i = 0; i < D; i++)
-			fake_col(n, D, m[i], s[i], mf[i], v[i], z + b0 * D + i, eps + b0 * D + i, sigma + b0,
-			         lam, ee, gc + i * R, guc + i * R);
-		add_columns(D, R, n, gc, gmf);
-		add_columns(D, R, n, guc, gu);
-		for (size_t b = 0; b < n; b++)
-			sl += lam[b] * ee[b];
 	}
-	*loss = sl / (double)B;
 	for (size_t i = 0; i < D; i++) {
 		gmf[i] /= (double)B;
 		gu[i] /= (double)B;
 	}
+	*loss = sl / (double)B;
 }
 
 /* ===== optimiser ===== */
@@ -469,8 +744,7 @@ void sid_iterate(sid_state *st, double *work, sid_step_out *out)
 				v[i] = exp(2 * st->fake_logstd[i]);
 			draw_normals(g, z, B * D);
 			draw_normals(g, sigma, B);
-			for (size_t b = 0; b < B; b++)
-				sigma[b] = sid_fake_sigma(c, sigma[b]);
+			fake_sigmas(B, c->p_std, c->p_mean, sigma);
 			draw_normals(g, eps, B * D);
 			sid_fake_batch(c, D, B, st->gen_mean, st->gen_scale, st->fake_mean, v, z, sigma, eps, &out->loss_fake, out->fake_grad_mean,
 			               out->fake_grad_logstd);
