@@ -5,18 +5,10 @@
  * closed-form distances of §5.4.
  *
  * Shapes (as in sid.h): D coordinates, B samples; (B, D) arrays row-major.
- * Every sum has a fixed order, so one iteration is a deterministic function
- * of the state, the same bits on every machine and clone (the byte-for-byte
- * resumption of sid-step depends on it): a per-sample sum over the
- * coordinates runs in index order; a batch sum takes the rows in chunks of
- * R = min(256, max(1, 2048/D)) rows (256 for D <= 8), and in each chunk
- * eight lanes, the chunk's row b going to lane b mod 8 in increasing b,
- * combined by the tree ((0 + 4) + (2 + 6)) + ((1 + 5) + (3 + 7)) and added
- * to the running sum, chunk after chunk; a batch mean is the sum divided
- * by B at the end.  (sid.md 5.3 says "sequential in index order": this
- * order is the one allowed change, for speed; it agrees with the sequential
- * one to rounding.)  The quotients by the dmd weight w are products with
- * 1/w where w is in [2^-1000, 2^1000].
+ * Every sum runs in index order, batch outer and coordinate inner, and a
+ * batch mean is the sum divided by B at the end, so one iteration is a
+ * deterministic function of the state (the byte-for-byte resumption of
+ * sid-step depends on it).
  */
 #include <math.h>
 #include <stdint.h>
@@ -286,9 +278,9 @@ double sid_fake_sigma(const sid_config *c, double n)
 
 /* The batch is processed in chunks of rows, one coordinate i at a time, with
  * the rows side by side (vectorised over b).  Every per-sample sum still
- * runs over i in index order, the batch sums in the lane order above, and
- * each expression is the one of the row-by-row form: test_sid checks the
- * kernels against that form, bit for bit. */
+ * runs over i in index order and every batch sum over b in index order, and
+ * each expression is the one of the row-by-row form: the bits do not
+ * change (test_sid checks it against that form). */
 enum { ROWS = 256 };
 
 /* Pass 1 of the generator batch for coordinate i over rows [0, n): with the
@@ -400,35 +392,23 @@ static size_t chunk_rows(size_t D)
 	return r > ROWS ? ROWS : r < 1 ? 1 : r;
 }
 
-/* acc[j] += the lane sum of col[j][0..n), j < K (K a constant after
- * inlining): eight lanes, lane l taking the rows b = l mod 8 in increasing
- * b, then the fixed tree ((0 + 4) + (2 + 6)) + ((1 + 5) + (3 + 7)), then one
- * addition to acc[j].  GNU vector types, which gcc lowers to the width of
- * the clone (one AVX-512 register, two AVX2 or four SSE2 ones): the same
- * order, so the same bits, on every clone. */
+/* acc[j] += col[j][b] for b < n in order, j < K: K independent in-order
+ * sums side by side, in registers (K a constant after inlining). */
 static inline void sum_k(const double *const *col, size_t n, double *acc, const int K)
 {
-	sid_v8d s[8];
+	double s[8];
 	for (int j = 0; j < K; j++)
-		s[j] = (sid_v8d){ 0 };
-	size_t b = 0;
-	for (; b + 8 <= n; b += 8)
-		for (int j = 0; j < K; j++) {
-			sid_v8d v;
-			memcpy(&v, col[j] + b, sizeof v);
-			s[j] += v;
-		}
-	for (; b < n; b++)
+		s[j] = acc[j];
+	for (size_t b = 0; b < n; b++)
 		for (int j = 0; j < K; j++)
-			s[j][b % 8] += col[j][b];
+			s[j] += col[j][b];
 	for (int j = 0; j < K; j++)
-		acc[j] += ((s[j][0] + s[j][4]) + (s[j][2] + s[j][6])) +
-		          ((s[j][1] + s[j][5]) + (s[j][3] + s[j][7]));
+		acc[j] = s[j];
 }
 
-/* sums[j] += the lane sum (sum_k) of column j, cols[j R + b], b < n, for
- * every j < k, eight columns at a time. */
-KX_CLONES3
+/* sums[j] += cols[j R + b] for b < n in order, for every j < k: k
+ * independent sums, each the sum of its column in index order, run eight
+ * at a time so that their additions overlap. */
 static void sum_columns(size_t k, size_t R, size_t n, const double *cols, double *sums)
 {
 	for (size_t j0 = 0; j0 < k; j0 += 8) {

@@ -8,8 +8,7 @@
  *   fake      f_psi(x, sig) = m_f + c (x - m_f),  c = v/(v + sig^2),  v = exp(2u)  (psi = (m_f, u))
  * One iteration (sid_iterate) is one fake-score step (or the exact psi*(theta))
  * followed by one generator step, drawing from the caller's kx_rng in the
- * order of sid.md §5.3.  Batch sums run in the fixed lane order documented
- * at the top of sid.c (the same bits on every machine and vector width).
+ * order of sid.md §5.3.
  *
  * Shapes: D = dim (coordinates), B = batch (samples).  Vectors are (D,),
  * batches (B, D) row-major (all D values of sample 0, then sample 1, ...).

@@ -543,50 +543,6 @@ static void test_state_roundtrip(void)
 /* ===== the row-by-row form of the batch kernels (the library before it
  * was vectorised), for the bit-for-bit comparison ===== */
 
-/* The library's order for the batch sums (sid.c): the rows in chunks of
- * R = min(256, max(1, 2048/D)); in a chunk, eight lanes, the chunk's row b
- * going to lane b mod 8 in order, then the tree ((0 + 4) + (2 + 6)) +
- * ((1 + 5) + (3 + 7)), added to the running total.  k sums side by side. */
-typedef struct lsum {
-	size_t k, R, b;          /* sums, chunk rows, rows seen in this chunk */
-	double *lane, *tot;      /* (k, 8) and (k,) */
-} lsum;
-
-static void ls_init(lsum *L, size_t k, size_t D)
-{
-	size_t R = 2048 / D;
-	L->k = k;
-	L->R = R > 256 ? 256 : R < 1 ? 1 : R;
-	L->b = 0;
-	L->lane = calloc(8 * k, sizeof *L->lane);
-	L->tot = calloc(k, sizeof *L->tot);
-}
-
-static void ls_add(lsum *L, size_t j, double x)
-{
-	L->lane[8 * j + L->b % 8] += x;
-}
-
-/* the end of a row; last: the batch's last row */
-static void ls_row(lsum *L, int last)
-{
-	if (++L->b < L->R && !last)
-		return;
-	for (size_t j = 0; j < L->k; j++) {
-		double *s = L->lane + 8 * j;
-		L->tot[j] += ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
-		for (int l = 0; l < 8; l++)
-			s[l] = 0;
-	}
-	L->b = 0;
-}
-
-static void ls_free(lsum *L)
-{
-	free(L->lane);
-	free(L->tot);
-}
-
 static void ref_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, const double *tau,
                    const double *m, const double *s, const double *mf, const double *v,
                    const double *z, const double *sigma, const double *eps,
@@ -596,10 +552,10 @@ static void ref_gen_batch(const sid_config *c, size_t D, size_t B, const double 
 	 * With x_t = x_g + sigma eps, both denoisers move with x_g:
 	 * d f_phi/d x_g = a, d f_psi/d x_g = c, d r/d x_g = a - 1 (psi and the dmd
 	 * weight w are stop-gradient, as in the official generator_loss). */
-	double alpha = c->alpha;
+	double alpha = c->alpha, sl = 0, s1 = 0, s2 = 0;
 	int naive = c->loss == SID_LOSS_L1;
-	lsum L;                  /* gm (D), gs (D), s1, s2, sl */
-	ls_init(&L, 2 * D + 3, D);
+	for (size_t i = 0; i < D; i++)
+		gm[i] = gs[i] = 0;
 	for (size_t b = 0; b < B; b++) {
 		const double *z_b = z + b * D, *eps_b = eps + b * D;
 		double sg = sigma[b], sg2 = sg * sg;
@@ -637,23 +593,21 @@ static void ref_gen_batch(const sid_config *c, size_t D, size_t B, const double 
 			else
 				num = (a - cc) * (r - alpha * d) + d * ((a - 1) - alpha * (a - cc));
 			g = recip ? num * iw : num / w;
-			ls_add(&L, i, g);
-			ls_add(&L, D + i, g * z_b[i]);
+			gm[i] += g;
+			gs[i] += g * z_b[i];
 		}
 		double l1b = recip ? dd * iw : dd / w, l2b = recip ? dr * iw : dr / w;
-		ls_add(&L, 2 * D, l1b);
-		ls_add(&L, 2 * D + 1, l2b);
-		ls_add(&L, 2 * D + 2, naive ? l1b : l2b - alpha * l1b);
-		ls_row(&L, b + 1 == B);
+		s1 += l1b;
+		s2 += l2b;
+		sl += naive ? l1b : l2b - alpha * l1b;
 	}
-	*l1 = L.tot[2 * D] / (double)B;
-	*l2 = L.tot[2 * D + 1] / (double)B;
-	*loss = L.tot[2 * D + 2] / (double)B;
+	*loss = sl / (double)B;
+	*l1 = s1 / (double)B;
+	*l2 = s2 / (double)B;
 	for (size_t i = 0; i < D; i++) {
-		gm[i] = L.tot[i] / (double)B;
-		gs[i] = L.tot[D + i] / (double)B;
+		gm[i] /= (double)B;
+		gs[i] /= (double)B;
 	}
-	ls_free(&L);
 }
 
 static void ref_fake_batch(const sid_config *c, size_t D, size_t B, const double *m, const double *s,
@@ -664,9 +618,9 @@ static void ref_fake_batch(const sid_config *c, size_t D, size_t B, const double
 	 * EDM weight lambda = (sigma^2 + sigma_d^2)/(sigma sigma_d)^2; the target
 	 * x_g is a constant (the generator runs without gradient here);
 	 * dc/du = 2c(1 - c) because c = v/(v + sigma^2) and dv/du = 2v. */
-	double sd2 = c->sigma_data * c->sigma_data;
-	lsum L;                  /* gmf (D), gu (D), sl */
-	ls_init(&L, 2 * D + 1, D);
+	double sd2 = c->sigma_data * c->sigma_data, sl = 0;
+	for (size_t i = 0; i < D; i++)
+		gmf[i] = gu[i] = 0;
 	for (size_t b = 0; b < B; b++) {
 		const double *z_b = z + b * D, *eps_b = eps + b * D;
 		double sg = sigma[b], sg2 = sg * sg;
@@ -677,18 +631,16 @@ static void ref_fake_batch(const sid_config *c, size_t D, size_t B, const double
 			double cc = v[i] / (v[i] + sg2);
 			double e = mf[i] + cc * (xt - mf[i]) - xg;
 			ee += e * e;
-			ls_add(&L, i, 2 * lam * e * (1 - cc));
-			ls_add(&L, D + i, 2 * lam * e * (2 * cc * (1 - cc) * (xt - mf[i])));
+			gmf[i] += 2 * lam * e * (1 - cc);
+			gu[i] += 2 * lam * e * (2 * cc * (1 - cc) * (xt - mf[i]));
 		}
-		ls_add(&L, 2 * D, lam * ee);
-		ls_row(&L, b + 1 == B);
+		sl += lam * ee;
 	}
-	*loss = L.tot[2 * D] / (double)B;
+	*loss = sl / (double)B;
 	for (size_t i = 0; i < D; i++) {
-		gmf[i] = L.tot[i] / (double)B;
-		gu[i] = L.tot[D + i] / (double)B;
+		gmf[i] /= (double)B;
+		gu[i] /= (double)B;
 	}
-	ls_free(&L);
 }
 
 
