@@ -503,7 +503,7 @@ void sid_gen_batch(const sid_config *c, size_t D, size_t B, const double *mu, co
 	 * the floor (written so that a NaN mean stays NaN, as torch.clamp does).
 	 * The per-row values go into columns (g and g z of each coordinate, and
 	 * after the last coordinate l1, l2, l), each summed over the rows in
-	 * the lane order (sum_columns) into its own accumulator. */
+	 * index order (sum_columns) into its own accumulator. */
 	double alpha = c->alpha, acc[3] = { 0, 0, 0 }, bs[2 * COLS + 3];
 	int naive = c->loss == SID_LOSS_L1, dmd = c->weight == SID_WEIGHT_DMD;
 	double w[ROWS], iw[ROWS], dd[ROWS], dr[ROWS], ac[COLS], cols[2 * COLS + 3 * ROWS];
