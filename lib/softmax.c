@@ -71,17 +71,49 @@ KX_CLONES static double max_check(const double *x, size_t n, int *finite)
 }
 
 /* e_i = exp((x_i - M)/T) (n), subtract first, then divide (T = 1e-310 does
- * not overflow); dividing by 1 is exact, so T = 1 skips it.  Plain loops,
- * which gcc vectorises whole (the same expression for every element, 3.3). */
+ * not overflow); dividing by 1 is exact, so T = 1 skips it.  Blocks of 8 by
+ * kx_exp_neg8, or kx_exp_neg8_708 when the least z is >= -708 (the same
+ * bits, fewer operations; z is monotone in x), the tail by kx_exp_neg: the
+ * same bits (vexp.h), so the same expression for every element (3.3). */
+#define EXPS_BLOCKS(EXP8, Z)                                  \
+	for (; i + KX_W <= n; i += KX_W) {                    \
+		kx_v8d v;                                     \
+		memcpy(&v, x + i, sizeof v);                  \
+		v = (Z);                                      \
+		EXP8(&v);                                     \
+		memcpy(e + i, &v, sizeof v);                  \
+	}
 KX_CLONES static void exps(const double *restrict x, size_t n, double M, double T,
                            double *restrict e)
 {
-	if (T == 1)
-		for (size_t i = 0; i < n; i++)
+	v8d mn = { INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY };
+	size_t i = 0;
+	for (; i + KX_W <= n; i += KX_W) {
+		v8d v;
+		memcpy(&v, x + i, sizeof v);
+		v8l lt = v < mn;
+		mn = (v8d)(((v8l)v & lt) | ((v8l)mn & ~lt));
+	}
+	double xmin = mn[0];
+	for (int l = 1; l < KX_W; l++)
+		xmin = mn[l] < xmin ? mn[l] : xmin;
+	int normal = (T == 1 ? xmin - M : (xmin - M) / T) >= -708.0;
+	i = 0;
+	if (T == 1) {
+		if (normal)
+			EXPS_BLOCKS(kx_exp_neg8_708, v - M)
+		else
+			EXPS_BLOCKS(kx_exp_neg8, v - M)
+		for (; i < n; i++)
 			e[i] = kx_exp_neg(x[i] - M);
-	else
-		for (size_t i = 0; i < n; i++)
+	} else {
+		if (normal)
+			EXPS_BLOCKS(kx_exp_neg8_708, (v - M) / T)
+		else
+			EXPS_BLOCKS(kx_exp_neg8, (v - M) / T)
+		for (; i < n; i++)
 			e[i] = kx_exp_neg((x[i] - M) / T);
+	}
 }
 
 /* The sum of e over the entries of x below M, and *ties = how many equal M
