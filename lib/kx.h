@@ -63,6 +63,11 @@ void kx_buf_json_str(kx_buf *b, const char *s);   /* quoted, escaped */
 void kx_buf_free(kx_buf *b);
 /* v as one raw value: KX_FMT_F32 (one rounding), F64, or U32 (an index, < 2^32). */
 void kx_buf_put_raw(kx_buf *b, int fmt, double v);
+/* The raw float32 conversions of the reader and the writer (AVX-512, AVX2
+ * and baseline clones, the same bits): src (n little-endian floats) widened
+ * exactly into dst (n); v (n) rounded once each into dst (n floats). */
+void kx_widen_f32(const unsigned char *restrict src, size_t n, double *restrict dst);
+void kx_narrow_f64(const double *restrict v, size_t n, char *restrict dst);
 
 /* ===== numbers (fmt.c) =============================================== */
 

@@ -330,7 +330,7 @@ static int json_record(kx_reader *r, kx_rec *rec, char *err, size_t errsz)
 
 /* n little-endian floats, widened exactly (wide clones: the conversion is
  * exact, so every clone gives the same values) */
-KX_CLONES static void widen_f32(const unsigned char *restrict src, size_t n, double *restrict dst)
+KX_CLONES void kx_widen_f32(const unsigned char *restrict src, size_t n, double *restrict dst)
 {
 	for (size_t i = 0; i < n; i++) {
 		float f;
@@ -371,7 +371,7 @@ static int raw_record(kx_reader *r, kx_rec *rec, char *err, size_t errsz)
 			rec->x.v = kx_realloc(rec->x.v, r->dim * sizeof *rec->x.v);
 		}
 		if (w == 4) {
-			widen_f32(r->raw, r->dim, rec->x.v);
+			kx_widen_f32(r->raw, r->dim, rec->x.v);
 		} else {
 			memcpy(rec->x.v, r->raw, need);
 		}

@@ -344,7 +344,7 @@ static void put_raw(kx_out *o, double v)
 
 /* n doubles to floats, one rounding each (wide clones: IEEE conversion, the
  * same bits on every clone) */
-KX_CLONES static void narrow_f64(const double *restrict v, size_t n, char *restrict dst)
+KX_CLONES void kx_narrow_f64(const double *restrict v, size_t n, char *restrict dst)
 {
 	for (size_t i = 0; i < n; i++) {
 		float f = (float)v[i];
@@ -369,7 +369,7 @@ static void put_raw_vec(kx_out *o, const double *v, size_t n)
 	}
 	char *dst = b->s + b->len;
 	if (w == 4)
-		narrow_f64(v, n, dst);             /* one rounding from double */
+		kx_narrow_f64(v, n, dst);             /* one rounding from double */
 	else
 		memcpy(dst, v, n * 8);
 	b->len += n * w;
