@@ -96,10 +96,51 @@ static void test_vexp8(void)
 	}
 }
 
+/* kx_softmax_divide gives the bits of e / S: random e over many binades,
+ * quotients built next to midpoints between doubles (e = RN(mid S), the
+ * hard cases of a multiply-and-correct division), and rows with a small e,
+ * which take the division. */
+static void test_divide(void)
+{
+	enum { N = 1 << 12 };
+	static double e[N], p[N];
+	kx_rng g;
+	kx_rng_seed(&g, 3, 0);
+	int ok = 1;
+	long cases = 0;
+	for (int rep = 0; rep < 200; rep++) {
+		double S = ldexp(1 + kx_rng_uniform(&g), rep % 21);   /* [1, 2^21) */
+		if (rep == 0)
+			S = 1;
+		for (int i = 0; i < N; i++) {
+			double u = kx_rng_uniform(&g);
+			int ex = -(int)(kx_rng_uniform(&g) * 800) - 1;
+			if (i % 2) {            /* mid = q + ulp(q)/2, e = RN(mid S) */
+				double q = ldexp(1 + u, ex);
+				long double mid = (long double)q + ldexpl(1, ilogb(q) - 53);
+				e[i] = (double)(mid * (long double)S);
+				if (!(e[i] <= 1))
+					e[i] = q;
+			} else {
+				e[i] = ldexp(1 + u, ex);
+			}
+		}
+		if (rep % 50 == 49)
+			e[rep % N] = 0x1p-900;          /* a small e: the row is divided */
+		kx_softmax_divide(e, N, S, p);
+		for (int i = 0; i < N; i++)
+			ok &= p[i] == e[i] / S;
+		cases += N;
+	}
+	printf("# kx_softmax_divide: %ld quotients\n", cases);
+	tap_ok(ok, "kx_softmax_divide gives the bits of e / S (near-midpoint quotients included)");
+}
+
 int main(void)
 {
 	test_vexp();
 	test_vexp8();
+	test_divide();
 	kx_softmax_cfg c = { .mode = KX_SM_PLAIN, .T = 1 };
 	double p[8], lp[8], lse, loss, grad[8], jv[8], vj[8];
 	kx_softmax_out o = { .p = p, .logp = lp, .lse = &lse };
