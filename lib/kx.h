@@ -326,6 +326,7 @@ typedef struct kx_out {
 	int fmt;             /* KX_FMT_JSON, TEXT, F32, F64, U32 */
 	int digits, strict, unbuffered;
 	kx_buf buf;          /* one record is built here, then written at once */
+	char *fbuf;          /* stdio's buffer for an -o file (ours, freed at close) */
 } kx_out;
 
 /* Open -o (or stdout); fmt is the resolved output format. */

@@ -45,36 +45,44 @@ static double tree8(const v8d *v)      /* a pointer: no vector argument ABI */
 	return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
-/* The max of x (n), and *finite = 0 when some entry is NaN or infinite
- * (x * 0 is NaN exactly then; the caller looks closer).  NaN never wins. */
-KX_CLONES static double max_check(const double *x, size_t n, int *finite)
+/* The max of x (n), its min in *mn (both meaningful for finite rows), and
+ * *finite = 0 when some entry is NaN or infinite (x * 0 is NaN exactly then;
+ * the caller looks closer).  NaN never wins. */
+KX_CLONES static double max_check(const double *x, size_t n, double *mn, int *finite)
 {
 	v8d m = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY,
-	          -INFINITY }, c = { 0 };
+	          -INFINITY }, c = { 0 }, lo = -m;
 	size_t i = 0;
 	for (; i + KX_W <= n; i += KX_W) {
 		v8d v;
 		memcpy(&v, x + i, sizeof v);
 		v8l gt = v > m;                  /* all ones where x > m */
 		m = (v8d)(((v8l)v & gt) | ((v8l)m & ~gt));
+		v8l lt = v < lo;
+		lo = (v8d)(((v8l)v & lt) | ((v8l)lo & ~lt));
 		c += v * 0;
 	}
 	for (; i < n; i++) {
 		m[0] = x[i] > m[0] ? x[i] : m[0];
+		lo[0] = x[i] < lo[0] ? x[i] : lo[0];
 		c[0] += x[i] * 0;
 	}
-	double r = m[0];
-	for (int l = 1; l < KX_W; l++)
+	double r = m[0], q = lo[0];
+	for (int l = 1; l < KX_W; l++) {
 		r = m[l] > r ? m[l] : r;
+		q = lo[l] < q ? lo[l] : q;
+	}
 	*finite = tree8(&c) == 0;
+	*mn = q;
 	return r;
 }
 
 /* e_i = exp((x_i - M)/T) (n), subtract first, then divide (T = 1e-310 does
  * not overflow); dividing by 1 is exact, so T = 1 skips it.  Blocks of 8 by
- * kx_exp_neg8, or kx_exp_neg8_708 when the least z is >= -708 (the same
- * bits, fewer operations; z is monotone in x), the tail by kx_exp_neg: the
- * same bits (vexp.h), so the same expression for every element (3.3). */
+ * kx_exp_neg8, or kx_exp_neg8_708 when the least z, zmin = (xmin - M)/T, is
+ * >= -708 (the same bits, fewer operations; z is monotone in x, so zmin is
+ * the least z), the tail by kx_exp_neg: the same bits (vexp.h), so the same
+ * expression for every element (3.3).  xmin = -inf: not known. */
 #define EXPS_BLOCKS(EXP8, Z)                                  \
 	for (; i + KX_W <= n; i += KX_W) {                    \
 		kx_v8d v;                                     \
@@ -83,31 +91,19 @@ KX_CLONES static double max_check(const double *x, size_t n, int *finite)
 		EXP8(&v);                                     \
 		memcpy(e + i, &v, sizeof v);                  \
 	}
-KX_CLONES static void exps(const double *restrict x, size_t n, double M, double T,
+KX_CLONES static void exps(const double *restrict x, size_t n, double M, double T, double zmin,
                            double *restrict e)
 {
-	v8d mn = { INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY };
 	size_t i = 0;
-	for (; i + KX_W <= n; i += KX_W) {
-		v8d v;
-		memcpy(&v, x + i, sizeof v);
-		v8l lt = v < mn;
-		mn = (v8d)(((v8l)v & lt) | ((v8l)mn & ~lt));
-	}
-	double xmin = mn[0];
-	for (int l = 1; l < KX_W; l++)
-		xmin = mn[l] < xmin ? mn[l] : xmin;
-	int normal = (T == 1 ? xmin - M : (xmin - M) / T) >= -708.0;
-	i = 0;
 	if (T == 1) {
-		if (normal)
+		if (zmin >= -708.0)
 			EXPS_BLOCKS(kx_exp_neg8_708, v - M)
 		else
 			EXPS_BLOCKS(kx_exp_neg8, v - M)
 		for (; i < n; i++)
 			e[i] = kx_exp_neg(x[i] - M);
 	} else {
-		if (normal)
+		if (zmin >= -708.0)
 			EXPS_BLOCKS(kx_exp_neg8_708, (v - M) / T)
 		else
 			EXPS_BLOCKS(kx_exp_neg8, (v - M) / T)
@@ -197,10 +193,11 @@ KX_CLONES static double min_of(const double *e, size_t n)
 	return r;
 }
 
-void kx_softmax_divide(const double *e, size_t n, double S, double *p)
+/* emin_ok: every e >= 2^-860 */
+static void divide(const double *e, size_t n, double S, int emin_ok, double *p)
 {
 #ifdef KX_FMA_DIVIDE
-	if (n >= KX_W && S >= 1 && S <= 0x1p53 && min_of(e, n) >= 0x1p-860) {
+	if (emin_ok && n >= KX_W && S >= 1 && S <= 0x1p53) {
 		if (__builtin_cpu_supports("avx512f")) {
 			divide_fma512(e, n, S, 1 / S, p);
 			return;
@@ -210,8 +207,15 @@ void kx_softmax_divide(const double *e, size_t n, double S, double *p)
 			return;
 		}
 	}
+#else
+	(void)emin_ok;
 #endif
 	divide_plain(e, n, S, p);
+}
+
+void kx_softmax_divide(const double *e, size_t n, double S, double *p)
+{
+	divide(e, n, S, n > 0 && min_of(e, n) >= 0x1p-860, p);
 }
 
 /* p, log p and the normaliser of a row of finite and -inf entries, not all -inf. */
@@ -227,8 +231,9 @@ KX_CLONES static void logs(const double *restrict x, size_t n, double M, double 
 			logp[i] = (x[i] - M) / T - L;
 }
 
-static norm_t plain(const double *x, size_t n, double M, double T, double *p,
-                              double *logp, double *e)
+/* xmin: the least x, or -inf when not known */
+static norm_t plain(const double *x, size_t n, double M, double xmin, double T, double *p,
+                    double *logp, double *e)
 {
 	norm_t r = { M, 0, 0 };
 	if (T == 0) {                        /* uniform on the argmax set A */
@@ -259,12 +264,13 @@ static norm_t plain(const double *x, size_t n, double M, double T, double *p,
 	}
 	/* the first argmax has e = 1 exactly; S = 1 + the others, the other
 	 * ties included */
-	exps(x, n, M, T, e);
+	double zmin = T == 1 ? xmin - M : (xmin - M) / T;   /* the least z (exps) */
+	exps(x, n, M, T, zmin, e);
 	double ties, others = sum_below(x, e, n, M, &ties);
 	others += ties - 1;
 	double S = 1 + others;
 	if (p)
-		kx_softmax_divide(e, n, S, p);
+		divide(e, n, S, zmin >= -596.0, p);     /* e >= exp(-596) > 2^-860 */
 	r.L = log1p(others);
 	r.lse = M + T * r.L;
 	if (logp)
@@ -302,7 +308,7 @@ static void select_set(const kx_softmax_cfg *c, double *xs, size_t n, double *e,
 	}
 	/* top-p: q = softmax(x/T); the least m with c_m >= P, summed left to right */
 	double *q = e + n;
-	plain(xs, n, order[0].x, c->T, q, NULL, e);
+	plain(xs, n, order[0].x, -INFINITY, c->T, q, NULL, e);
 	double cm = 0;
 	size_t m = n;
 	for (size_t r = 0; r < n; r++) {
@@ -449,7 +455,7 @@ int kx_softmax_row(const kx_softmax_cfg *c, const double *x, size_t n, long t,
 
 	/* one pass: the max (NaN never wins), and whether anything is not finite */
 	int finite;
-	double M = max_check(xs, n, &finite);
+	double xmin, M = max_check(xs, n, &xmin, &finite);
 	int has_nan = 0, has_pinf = M == INFINITY, any_inf = !finite;
 	if (!finite)
 		for (size_t i = 0; i < n; i++)
@@ -469,7 +475,9 @@ int kx_softmax_row(const kx_softmax_cfg *c, const double *x, size_t n, long t,
 		/* fall through */
 	case KX_SM_PLAIN:
 	case KX_SM_GUMBEL:          /* Gumbel noise gives softmax(x/T) exactly */
-		nz = plain(xs, n, M, T, p, o->logp, e);
+		/* top-k and top-p masked xs after max_check: its min is stale */
+		nz = plain(xs, n, M, c->mode == KX_SM_TOPK || c->mode == KX_SM_TOPP ? -INFINITY : xmin,
+		           T, p, o->logp, e);
 		if (o->lse)
 			*o->lse = nz.lse;
 		if (o->loss)            /* (lse_T over the kept set - x_t) / T */
