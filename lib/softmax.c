@@ -82,54 +82,46 @@ KX_CLONES static double max_check(const double *x, size_t n, double *mn, int *fi
  * kx_exp_neg8, or kx_exp_neg8_708 when the least z, zmin = (xmin - M)/T, is
  * >= -708 (the same bits, fewer operations; z is monotone in x, so zmin is
  * the least z), the tail by kx_exp_neg: the same bits (vexp.h), so the same
- * expression for every element (3.3).  xmin = -inf: not known. */
+ * expression for every element (3.3).  xmin = -inf: not known.
+ *
+ * In the same pass, the sum of e over the entries of x below M (returned),
+ * and *ties = how many equal M (their e is exactly 1): KX_W lanes, lane l
+ * taking the elements i = l mod 8 of each whole block, then the tail in lane
+ * 0, then tree8. */
 #define EXPS_BLOCKS(EXP8, Z)                                  \
 	for (; i + KX_W <= n; i += KX_W) {                    \
-		kx_v8d v;                                     \
-		memcpy(&v, x + i, sizeof v);                  \
+		kx_v8d v, xv;                                 \
+		memcpy(&xv, x + i, sizeof xv);                \
 		v = (Z);                                      \
 		EXP8(&v);                                     \
 		memcpy(e + i, &v, sizeof v);                  \
+		v8l eq = xv == Mv;      /* all ones where x = M */    \
+		s += (v8d)((v8l)v & ~eq);   /* e, or +0 where x = M */ \
+		t += (v8d)((v8l)one & eq);  /* 1 where x = M, else +0 */ \
 	}
-KX_CLONES static void exps(const double *restrict x, size_t n, double M, double T, double zmin,
-                           double *restrict e)
-{
-	size_t i = 0;
-	if (T == 1) {
-		if (zmin >= -708.0)
-			EXPS_BLOCKS(kx_exp_neg8_708, v - M)
-		else
-			EXPS_BLOCKS(kx_exp_neg8, v - M)
-		for (; i < n; i++)
-			e[i] = kx_exp_neg(x[i] - M);
-	} else {
-		if (zmin >= -708.0)
-			EXPS_BLOCKS(kx_exp_neg8_708, (v - M) / T)
-		else
-			EXPS_BLOCKS(kx_exp_neg8, (v - M) / T)
-		for (; i < n; i++)
-			e[i] = kx_exp_neg((x[i] - M) / T);
+#define EXPS_TAIL(Z)                                          \
+	for (; i < n; i++) {                                  \
+		e[i] = kx_exp_neg(Z);                         \
+		s[0] += x[i] == M ? 0 : e[i];                 \
+		t[0] += x[i] == M;                            \
 	}
-}
-
-/* The sum of e over the entries of x below M, and *ties = how many equal M
- * (their e is exactly 1). */
-KX_CLONES static double sum_below(const double *x, const double *e, size_t n, double M,
-                                  double *ties)
+KX_CLONES static double exps(const double *restrict x, size_t n, double M, double T, double zmin,
+                             double *restrict e, double *ties)
 {
 	v8d s = { 0 }, t = { 0 }, one = { 1, 1, 1, 1, 1, 1, 1, 1 }, Mv = one * M;
 	size_t i = 0;
-	for (; i + KX_W <= n; i += KX_W) {
-		v8d xv, ev;
-		memcpy(&xv, x + i, sizeof xv);
-		memcpy(&ev, e + i, sizeof ev);
-		v8l eq = xv == Mv;               /* all ones where x = M */
-		s += (v8d)((v8l)ev & ~eq);       /* e, or +0 where x = M */
-		t += (v8d)((v8l)one & eq);       /* 1 where x = M, else +0 */
-	}
-	for (; i < n; i++) {
-		s[0] += x[i] == M ? 0 : e[i];
-		t[0] += x[i] == M;
+	if (T == 1) {
+		if (zmin >= -708.0)
+			EXPS_BLOCKS(kx_exp_neg8_708, xv - M)
+		else
+			EXPS_BLOCKS(kx_exp_neg8, xv - M)
+		EXPS_TAIL(x[i] - M)
+	} else {
+		if (zmin >= -708.0)
+			EXPS_BLOCKS(kx_exp_neg8_708, (xv - M) / T)
+		else
+			EXPS_BLOCKS(kx_exp_neg8, (xv - M) / T)
+		EXPS_TAIL((x[i] - M) / T)
 	}
 	*ties = tree8(&t);
 	return tree8(&s);
@@ -265,8 +257,7 @@ static norm_t plain(const double *x, size_t n, double M, double xmin, double T, 
 	/* the first argmax has e = 1 exactly; S = 1 + the others, the other
 	 * ties included */
 	double zmin = T == 1 ? xmin - M : (xmin - M) / T;   /* the least z (exps) */
-	exps(x, n, M, T, zmin, e);
-	double ties, others = sum_below(x, e, n, M, &ties);
+	double ties, others = exps(x, n, M, T, zmin, e, &ties);
 	others += ties - 1;
 	double S = 1 + others;
 	if (p)
