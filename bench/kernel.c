@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "kx.h"
 #include "softmax.h"
 #include "entmax.h"
 
@@ -56,16 +57,13 @@ int main(int argc, char **argv)
 		for (size_t r = 0; r < rows; r++) {
 			if (sm) {
 				/* what the program does with a raw f32 row: widen it into
-				 * one row of doubles, the kernel, round the result once to
-				 * float32 into an output array as big as the input (as
-				 * torch.softmax returns a new tensor) */
-				const float *xr = x32 + r * n;
-				float *pr = p32 + r * n;
-				for (size_t i = 0; i < n; i++)
-					x[i] = xr[i];
+				 * one row of doubles (the reader's kx_widen_f32), the
+				 * kernel, round the result once to float32 (the writer's
+				 * kx_narrow_f64) into an output array as big as the input
+				 * (as torch.softmax returns a new tensor) */
+				kx_widen_f32((const unsigned char *)(x32 + r * n), n, x);
 				kx_softmax_row(&c, x, n, -1, &o, work);
-				for (size_t i = 0; i < n; i++)
-					pr[i] = (float)p[i];
+				kx_narrow_f64(p, n, (char *)(p32 + r * n));
 			} else
 				kx_entmax_row(&ec, x + r * n, n, -1, &eo, work);
 			sink += p[r % n];

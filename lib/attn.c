@@ -114,17 +114,42 @@ int kx_attn_pack(kx_attn_samples *S, double *work)
 }
 
 /* The objectives of 8 interleaved samples g: (m, 8) at alpha > 0: the sums
- * of kx_attn_objective_gaps, lane by lane in the same order. */
+ * of kx_attn_objective_gaps, lane by lane in the same order; one row of g is
+ * one vector, kx_exp_neg8 gives the bits of kx_exp_neg, and so does
+ * kx_exp_neg8_708 (fewer operations) when alpha times the least gap is
+ * >= -708 (alpha g is monotone in g; a NaN or infinite gap takes the
+ * general form, which gives 0 for NaN as kx_exp_neg does). */
+_Static_assert(KX_ATTN_LANES == 8, "a row of 8 lanes is one kx_v8d");
+#define OBJECTIVE_ROWS(EXP8)                                        \
+	for (size_t i = 0; i < m; i++) {                            \
+		kx_v8d e;                                           \
+		memcpy(&e, g + i * KX_ATTN_LANES, sizeof e);        \
+		e *= alpha;                                         \
+		EXP8(&e);                                           \
+		r += e;                                             \
+		r2 += e * e;                                        \
+	}
 KX_CLONES3
 static void objective_lanes(const double *restrict g, size_t m, double alpha, double *restrict out)
 {
-	double r[KX_ATTN_LANES] = { 0 }, r2[KX_ATTN_LANES] = { 0 };
-	for (size_t i = 0; i < m; i++)
-		for (size_t l = 0; l < KX_ATTN_LANES; l++) {
-			double e = kx_exp_neg(alpha * g[i * KX_ATTN_LANES + l]);
-			r[l] += e;
-			r2[l] += e * e;
-		}
+	kx_v8d r = { 0 }, r2 = { 0 }, c = { 0 }, mn = { INFINITY, INFINITY, INFINITY, INFINITY,
+	                                                INFINITY, INFINITY, INFINITY, INFINITY };
+	for (size_t i = 0; i < m; i++) {
+		kx_v8d v;
+		memcpy(&v, g + i * KX_ATTN_LANES, sizeof v);
+		kx_v8l lt = v < mn;
+		mn = (kx_v8d)(((kx_v8l)v & lt) | ((kx_v8l)mn & ~lt));
+		c += v * 0;                              /* NaN once a gap is NaN or infinite */
+	}
+	double gmin = 0;
+	for (size_t l = 0; l < KX_ATTN_LANES; l++) {
+		gmin = mn[l] < gmin ? mn[l] : gmin;
+		gmin = c[l] == 0 ? gmin : -INFINITY;
+	}
+	if (alpha * gmin >= -708.0)
+		OBJECTIVE_ROWS(kx_exp_neg8_708)
+	else
+		OBJECTIVE_ROWS(kx_exp_neg8)
 	for (size_t l = 0; l < KX_ATTN_LANES; l++)
 		out[l] = alpha * (2 * r[l] + r[l] * r[l] - r2[l]) / ((1 + r[l]) * (1 + r[l]));
 }

@@ -63,6 +63,11 @@ void kx_buf_json_str(kx_buf *b, const char *s);   /* quoted, escaped */
 void kx_buf_free(kx_buf *b);
 /* v as one raw value: KX_FMT_F32 (one rounding), F64, or U32 (an index, < 2^32). */
 void kx_buf_put_raw(kx_buf *b, int fmt, double v);
+/* The raw float32 conversions of the reader and the writer (AVX-512, AVX2
+ * and baseline clones, the same bits): src (n little-endian floats) widened
+ * exactly into dst (n); v (n) rounded once each into dst (n floats). */
+void kx_widen_f32(const unsigned char *restrict src, size_t n, double *restrict dst);
+void kx_narrow_f64(const double *restrict v, size_t n, char *restrict dst);
 
 /* ===== numbers (fmt.c) =============================================== */
 
@@ -321,6 +326,7 @@ typedef struct kx_out {
 	int fmt;             /* KX_FMT_JSON, TEXT, F32, F64, U32 */
 	int digits, strict, unbuffered;
 	kx_buf buf;          /* one record is built here, then written at once */
+	char *fbuf;          /* stdio's buffer for an -o file (ours, freed at close) */
 } kx_out;
 
 /* Open -o (or stdout); fmt is the resolved output format. */

@@ -11,6 +11,8 @@
 #include "kx.h"
 #include "vexp.h"      /* KX_CLONES */
 
+enum { KX_READ_BUF = 1 << 18 };
+
 struct kx_reader {
 	int fmt;              /* requested: AUTO, JSON, TEXT, F32, F64 */
 	int resolved;         /* JSON or TEXT once auto is resolved */
@@ -29,6 +31,7 @@ struct kx_reader {
 	kx_buf sub;           /* the line with bare NaN tokens quoted, for cJSON */
 	unsigned char *raw;   /* one raw record */
 	int borrowed;         /* f belongs to the caller (kx_reader_open_stream) */
+	char *fbuf;           /* stdio's buffer for the operand files (KX_READ_BUF) */
 };
 
 kx_reader *kx_reader_open(int fmt, size_t dim, int nfiles, char **files)
@@ -75,8 +78,21 @@ static int next_file(kx_reader *r)
 		r->src = path;
 	}
 	/* 256 KiB reads instead of stdio's 4 KiB: a raw stream makes 64 times fewer
-	 * system calls (before any read on the stream, as setvbuf requires) */
-	setvbuf(r->f, NULL, _IOFBF, 1 << 18);
+	 * system calls (before any read on the stream, as setvbuf requires).
+	 * glibc takes the size only with the caller's buffer (with NULL it keeps
+	 * st_blksize): stdin gets a static one, once; a file the reader's own,
+	 * which the previous file, closed above, no longer uses. */
+	if (r->f == stdin) {
+		static char stdin_buf[KX_READ_BUF];
+		static int stdin_set;
+		if (!stdin_set)
+			setvbuf(stdin, stdin_buf, _IOFBF, sizeof stdin_buf);
+		stdin_set = 1;
+	} else {
+		if (!r->fbuf)
+			r->fbuf = kx_malloc(KX_READ_BUF);
+		setvbuf(r->f, r->fbuf, _IOFBF, KX_READ_BUF);
+	}
 	r->line = 0;
 	r->recno = 0;
 	return 1;
@@ -330,7 +346,7 @@ static int json_record(kx_reader *r, kx_rec *rec, char *err, size_t errsz)
 
 /* n little-endian floats, widened exactly (wide clones: the conversion is
  * exact, so every clone gives the same values) */
-KX_CLONES static void widen_f32(const unsigned char *restrict src, size_t n, double *restrict dst)
+KX_CLONES void kx_widen_f32(const unsigned char *restrict src, size_t n, double *restrict dst)
 {
 	for (size_t i = 0; i < n; i++) {
 		float f;
@@ -371,7 +387,7 @@ static int raw_record(kx_reader *r, kx_rec *rec, char *err, size_t errsz)
 			rec->x.v = kx_realloc(rec->x.v, r->dim * sizeof *rec->x.v);
 		}
 		if (w == 4) {
-			widen_f32(r->raw, r->dim, rec->x.v);
+			kx_widen_f32(r->raw, r->dim, rec->x.v);
 		} else {
 			memcpy(rec->x.v, r->raw, need);
 		}
@@ -423,6 +439,7 @@ void kx_reader_close(kx_reader *r)
 		return;
 	if (r->f && r->f != stdin && !r->borrowed)
 		fclose(r->f);
+	free(r->fbuf);                        /* after the fclose that last used it */
 	free(r->lbuf);
 	free(r->raw);
 	kx_buf_free(&r->sub);

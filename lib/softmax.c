@@ -45,74 +45,169 @@ static double tree8(const v8d *v)      /* a pointer: no vector argument ABI */
 	return ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
-/* The max of x (n), and *finite = 0 when some entry is NaN or infinite
- * (x * 0 is NaN exactly then; the caller looks closer).  NaN never wins. */
-KX_CLONES static double max_check(const double *x, size_t n, int *finite)
+/* The max of x (n), its min in *mn (both meaningful for finite rows), and
+ * *finite = 0 when some entry is NaN or infinite (x * 0 is NaN exactly then;
+ * the caller looks closer).  NaN never wins. */
+KX_CLONES static double max_check(const double *x, size_t n, double *mn, int *finite)
 {
 	v8d m = { -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY,
-	          -INFINITY }, c = { 0 };
+	          -INFINITY }, c = { 0 }, lo = -m;
 	size_t i = 0;
 	for (; i + KX_W <= n; i += KX_W) {
 		v8d v;
 		memcpy(&v, x + i, sizeof v);
 		v8l gt = v > m;                  /* all ones where x > m */
 		m = (v8d)(((v8l)v & gt) | ((v8l)m & ~gt));
+		v8l lt = v < lo;
+		lo = (v8d)(((v8l)v & lt) | ((v8l)lo & ~lt));
 		c += v * 0;
 	}
 	for (; i < n; i++) {
 		m[0] = x[i] > m[0] ? x[i] : m[0];
+		lo[0] = x[i] < lo[0] ? x[i] : lo[0];
 		c[0] += x[i] * 0;
 	}
-	double r = m[0];
-	for (int l = 1; l < KX_W; l++)
+	double r = m[0], q = lo[0];
+	for (int l = 1; l < KX_W; l++) {
 		r = m[l] > r ? m[l] : r;
+		q = lo[l] < q ? lo[l] : q;
+	}
 	*finite = tree8(&c) == 0;
+	*mn = q;
 	return r;
 }
 
 /* e_i = exp((x_i - M)/T) (n), subtract first, then divide (T = 1e-310 does
- * not overflow); dividing by 1 is exact, so T = 1 skips it.  Plain loops,
- * which gcc vectorises whole (the same expression for every element, 3.3). */
-KX_CLONES static void exps(const double *restrict x, size_t n, double M, double T,
-                           double *restrict e)
-{
-	if (T == 1)
-		for (size_t i = 0; i < n; i++)
-			e[i] = kx_exp_neg(x[i] - M);
-	else
-		for (size_t i = 0; i < n; i++)
-			e[i] = kx_exp_neg((x[i] - M) / T);
-}
-
-/* The sum of e over the entries of x below M, and *ties = how many equal M
- * (their e is exactly 1). */
-KX_CLONES static double sum_below(const double *x, const double *e, size_t n, double M,
-                                  double *ties)
+ * not overflow); dividing by 1 is exact, so T = 1 skips it.  Blocks of 8 by
+ * kx_exp_neg8, or kx_exp_neg8_708 when the least z, zmin = (xmin - M)/T, is
+ * >= -708 (the same bits, fewer operations; z is monotone in x, so zmin is
+ * the least z), the tail by kx_exp_neg: the same bits (vexp.h), so the same
+ * expression for every element (3.3).  xmin = -inf: not known.
+ *
+ * In the same pass, the sum of e over the entries of x below M (returned),
+ * and *ties = how many equal M (their e is exactly 1): KX_W lanes, lane l
+ * taking the elements i = l mod 8 of each whole block, then the tail in lane
+ * 0, then tree8. */
+#define EXPS_BLOCKS(EXP8, Z)                                  \
+	for (; i + KX_W <= n; i += KX_W) {                    \
+		kx_v8d v, xv;                                 \
+		memcpy(&xv, x + i, sizeof xv);                \
+		v = (Z);                                      \
+		EXP8(&v);                                     \
+		memcpy(e + i, &v, sizeof v);                  \
+		v8l eq = xv == Mv;      /* all ones where x = M */    \
+		s += (v8d)((v8l)v & ~eq);   /* e, or +0 where x = M */ \
+		t += (v8d)((v8l)one & eq);  /* 1 where x = M, else +0 */ \
+	}
+#define EXPS_TAIL(Z)                                          \
+	for (; i < n; i++) {                                  \
+		e[i] = kx_exp_neg(Z);                         \
+		s[0] += x[i] == M ? 0 : e[i];                 \
+		t[0] += x[i] == M;                            \
+	}
+KX_CLONES static double exps(const double *restrict x, size_t n, double M, double T, double zmin,
+                             double *restrict e, double *ties)
 {
 	v8d s = { 0 }, t = { 0 }, one = { 1, 1, 1, 1, 1, 1, 1, 1 }, Mv = one * M;
 	size_t i = 0;
-	for (; i + KX_W <= n; i += KX_W) {
-		v8d xv, ev;
-		memcpy(&xv, x + i, sizeof xv);
-		memcpy(&ev, e + i, sizeof ev);
-		v8l eq = xv == Mv;               /* all ones where x = M */
-		s += (v8d)((v8l)ev & ~eq);       /* e, or +0 where x = M */
-		t += (v8d)((v8l)one & eq);       /* 1 where x = M, else +0 */
-	}
-	for (; i < n; i++) {
-		s[0] += x[i] == M ? 0 : e[i];
-		t[0] += x[i] == M;
+	if (T == 1) {
+		if (zmin >= -708.0)
+			EXPS_BLOCKS(kx_exp_neg8_708, xv - M)
+		else
+			EXPS_BLOCKS(kx_exp_neg8, xv - M)
+		EXPS_TAIL(x[i] - M)
+	} else {
+		if (zmin >= -708.0)
+			EXPS_BLOCKS(kx_exp_neg8_708, (xv - M) / T)
+		else
+			EXPS_BLOCKS(kx_exp_neg8, (xv - M) / T)
+		EXPS_TAIL((x[i] - M) / T)
 	}
 	*ties = tree8(&t);
 	return tree8(&s);
 }
 
 /* p = e / S (n), correctly rounded given e (torch multiplies by 1/S, one
- * rounding more) */
-KX_CLONES static void divide(const double *restrict e, size_t n, double S, double *restrict p)
+ * rounding more).  Division is slow (vdivpd: 16 cycles per 8 on AVX-512), so
+ * where the CPU has FMA: q = RN(e R) with R = RN(1/S), the residual
+ * r = e - q S exactly by one fma, and p = RN(q + r R) by another (Markstein's
+ * correction), which is RN(e/S) again: the same bits as the division, on
+ * every clone and machine.  The residual is exact only far from underflow,
+ * so that path needs every e >= 2^-860 (the usual row: z >= -596) and
+ * 1 <= S <= 2^53 (as here: S = 1 + the others); else the division.  Tested
+ * against the division on 10^9 pairs including quotients near midpoints
+ * (tests/unit/test_softmax.c has a share of them), and the same algorithm in
+ * binary32 on every significand of [1, 2) for 3000 divisors. */
+KX_CLONES static void divide_plain(const double *restrict e, size_t n, double S,
+                                   double *restrict p)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = e[i] / S;
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(KX_NO_CLONES)
+#define KX_FMA_DIVIDE 1
+#define DIVIDE_FMA                                                  \
+	for (size_t i = 0; i < n; i++) {                            \
+		double q = e[i] * R, r = fma(-q, S, e[i]);          \
+		p[i] = fma(r, R, q);                                \
+	}
+__attribute__((target("avx512f,fma"))) static void divide_fma512(const double *restrict e,
+                                                                 size_t n, double S, double R,
+                                                                 double *restrict p)
+{
+	DIVIDE_FMA
+}
+__attribute__((target("avx2,fma"))) static void divide_fma256(const double *restrict e, size_t n,
+                                                              double S, double R,
+                                                              double *restrict p)
+{
+	DIVIDE_FMA
+}
+#endif
+
+/* The least of e (n >= 1), in 8 lanes */
+KX_CLONES static double min_of(const double *e, size_t n)
+{
+	v8d mn = { INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY };
+	size_t i = 0;
+	for (; i + KX_W <= n; i += KX_W) {
+		v8d v;
+		memcpy(&v, e + i, sizeof v);
+		v8l lt = v < mn;
+		mn = (v8d)(((v8l)v & lt) | ((v8l)mn & ~lt));
+	}
+	for (; i < n; i++)
+		mn[0] = e[i] < mn[0] ? e[i] : mn[0];
+	double r = mn[0];
+	for (int l = 1; l < KX_W; l++)
+		r = mn[l] < r ? mn[l] : r;
+	return r;
+}
+
+/* emin_ok: every e >= 2^-860 */
+static void divide(const double *e, size_t n, double S, int emin_ok, double *p)
+{
+#ifdef KX_FMA_DIVIDE
+	if (emin_ok && n >= KX_W && S >= 1 && S <= 0x1p53) {
+		if (__builtin_cpu_supports("avx512f")) {
+			divide_fma512(e, n, S, 1 / S, p);
+			return;
+		}
+		if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+			divide_fma256(e, n, S, 1 / S, p);
+			return;
+		}
+	}
+#else
+	(void)emin_ok;
+#endif
+	divide_plain(e, n, S, p);
+}
+
+void kx_softmax_divide(const double *e, size_t n, double S, double *p)
+{
+	divide(e, n, S, n > 0 && min_of(e, n) >= 0x1p-860, p);
 }
 
 /* p, log p and the normaliser of a row of finite and -inf entries, not all -inf. */
@@ -128,8 +223,9 @@ KX_CLONES static void logs(const double *restrict x, size_t n, double M, double 
 			logp[i] = (x[i] - M) / T - L;
 }
 
-static norm_t plain(const double *x, size_t n, double M, double T, double *p,
-                              double *logp, double *e)
+/* xmin: the least x, or -inf when not known */
+static norm_t plain(const double *x, size_t n, double M, double xmin, double T, double *p,
+                    double *logp, double *e)
 {
 	norm_t r = { M, 0, 0 };
 	if (T == 0) {                        /* uniform on the argmax set A */
@@ -160,12 +256,12 @@ static norm_t plain(const double *x, size_t n, double M, double T, double *p,
 	}
 	/* the first argmax has e = 1 exactly; S = 1 + the others, the other
 	 * ties included */
-	exps(x, n, M, T, e);
-	double ties, others = sum_below(x, e, n, M, &ties);
+	double zmin = T == 1 ? xmin - M : (xmin - M) / T;   /* the least z (exps) */
+	double ties, others = exps(x, n, M, T, zmin, e, &ties);
 	others += ties - 1;
 	double S = 1 + others;
 	if (p)
-		divide(e, n, S, p);
+		divide(e, n, S, zmin >= -596.0, p);     /* e >= exp(-596) > 2^-860 */
 	r.L = log1p(others);
 	r.lse = M + T * r.L;
 	if (logp)
@@ -203,7 +299,7 @@ static void select_set(const kx_softmax_cfg *c, double *xs, size_t n, double *e,
 	}
 	/* top-p: q = softmax(x/T); the least m with c_m >= P, summed left to right */
 	double *q = e + n;
-	plain(xs, n, order[0].x, c->T, q, NULL, e);
+	plain(xs, n, order[0].x, -INFINITY, c->T, q, NULL, e);
 	double cm = 0;
 	size_t m = n;
 	for (size_t r = 0; r < n; r++) {
@@ -350,7 +446,7 @@ int kx_softmax_row(const kx_softmax_cfg *c, const double *x, size_t n, long t,
 
 	/* one pass: the max (NaN never wins), and whether anything is not finite */
 	int finite;
-	double M = max_check(xs, n, &finite);
+	double xmin, M = max_check(xs, n, &xmin, &finite);
 	int has_nan = 0, has_pinf = M == INFINITY, any_inf = !finite;
 	if (!finite)
 		for (size_t i = 0; i < n; i++)
@@ -370,7 +466,9 @@ int kx_softmax_row(const kx_softmax_cfg *c, const double *x, size_t n, long t,
 		/* fall through */
 	case KX_SM_PLAIN:
 	case KX_SM_GUMBEL:          /* Gumbel noise gives softmax(x/T) exactly */
-		nz = plain(xs, n, M, T, p, o->logp, e);
+		/* top-k and top-p masked xs after max_check: its min is stale */
+		nz = plain(xs, n, M, c->mode == KX_SM_TOPK || c->mode == KX_SM_TOPP ? -INFINITY : xmin,
+		           T, p, o->logp, e);
 		if (o->lse)
 			*o->lse = nz.lse;
 		if (o->loss)            /* (lse_T over the kept set - x_t) / T */

@@ -52,6 +52,12 @@ size_t kx_softmax_work(size_t n);
 int kx_softmax_row(const kx_softmax_cfg *cfg, const double *x, size_t n, long t,
                    kx_softmax_out *out, double *work);
 
+/* p_i = e_i / S, correctly rounded (the bits of the division); e and p (n,),
+ * not overlapping.  Where the CPU has FMA and every e_i >= 2^-860
+ * and 1 <= S <= 2^53, by a multiplication and a Markstein correction;
+ * else by division. */
+void kx_softmax_divide(const double *e, size_t n, double S, double *p);
+
 /* log Phi(u), the standard normal log-CDF, as log(erfc(-u / sqrt 2) / 2). */
 double kx_log_ndtr(double u);
 

@@ -133,8 +133,22 @@ void kx_out_open(kx_out *o, const kx_common *c, int fmt)
 		if (isatty(STDOUT_FILENO))
 			o->unbuffered = 1;
 	}
-	if (!o->unbuffered)                  /* 256 KiB writes: fewer system calls */
-		setvbuf(o->f, NULL, _IOFBF, 1 << 18);
+	/* 256 KiB writes: fewer system calls.  glibc takes the size only with the
+	 * caller's buffer (with NULL it keeps st_blksize): stdout gets a static
+	 * one, once (it is flushed at exit, after kx_out_close), a file its own,
+	 * freed after its fclose. */
+	if (!o->unbuffered) {
+		if (o->f == stdout) {
+			static char stdout_buf[1 << 18];
+			static int stdout_set;
+			if (!stdout_set)
+				setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
+			stdout_set = 1;
+		} else {
+			o->fbuf = kx_malloc(1 << 18);
+			setvbuf(o->f, o->fbuf, _IOFBF, 1 << 18);
+		}
+	}
 }
 
 void kx_out_num(const kx_out *o, kx_buf *b, double v)
@@ -344,7 +358,7 @@ static void put_raw(kx_out *o, double v)
 
 /* n doubles to floats, one rounding each (wide clones: IEEE conversion, the
  * same bits on every clone) */
-KX_CLONES static void narrow_f64(const double *restrict v, size_t n, char *restrict dst)
+KX_CLONES void kx_narrow_f64(const double *restrict v, size_t n, char *restrict dst)
 {
 	for (size_t i = 0; i < n; i++) {
 		float f = (float)v[i];
@@ -369,7 +383,7 @@ static void put_raw_vec(kx_out *o, const double *v, size_t n)
 	}
 	char *dst = b->s + b->len;
 	if (w == 4)
-		narrow_f64(v, n, dst);             /* one rounding from double */
+		kx_narrow_f64(v, n, dst);             /* one rounding from double */
 	else
 		memcpy(dst, v, n * 8);
 	b->len += n * w;
@@ -456,5 +470,7 @@ void kx_out_close(kx_out *o)
 		write_failed(o);
 	if (fclose(o->f))
 		write_failed(o);
+	free(o->fbuf);                       /* after the fclose that used it */
+	o->fbuf = NULL;
 	kx_buf_free(&o->buf);
 }

@@ -40,9 +40,107 @@ static void test_vexp(void)
 	tap_ok(ok, "kx_exp_neg: subnormal results within one subnormal ulp of libm");
 }
 
+/* kx_exp_neg8 gives the bits of kx_exp_neg, lane by lane, in every
+ * instruction set the clones use (each compiled here for its target, run
+ * where the CPU has it): the vector bodies and scalar tails of the kernels
+ * agree. */
+#define EXP8_LOOP                                                   \
+	for (size_t i = 0; i + 8 <= n; i += 8) {                    \
+		kx_v8d v;                                           \
+		memcpy(&v, z + i, sizeof v);                        \
+		kx_exp_neg8(&v);                                    \
+		memcpy(out + i, &v, sizeof v);                      \
+	}
+static void exp8_base(const double *z, size_t n, double *out) { EXP8_LOOP }
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(KX_NO_CLONES)
+__attribute__((target("avx2"))) static void exp8_avx2(const double *z, size_t n, double *out)
+{ EXP8_LOOP }
+__attribute__((target("avx512f"))) static void exp8_avx512(const double *z, size_t n, double *out)
+{ EXP8_LOOP }
+#endif
+
+static void test_vexp8(void)
+{
+	enum { N = 1 << 16 };
+	static double z[N], ref[N], out[N];
+	kx_rng g;
+	kx_rng_seed(&g, 2, 0);
+	const double special[] = { 0, -0.0, -0x1p-1074, -1e-300, -1e-17, -0.5 * 0x1.62e42fefa39efp-6,
+	                           -0x1.62e42fefa39efp-6, -1, -100, -708.39, -708.4, -744.4, -745.13,
+	                           -745.14, -745.2, -746, -746.5, -1e300, -INFINITY, NAN };
+	size_t ns = sizeof special / sizeof special[0];
+	for (size_t i = 0; i < N; i++) {
+		double u = kx_rng_uniform(&g);
+		z[i] = i < ns ? special[i] : i % 4 == 0 ? -u * 750 : i % 4 == 1 ? -u * 1e-3
+		     : i % 4 == 2 ? -u * 40 : -(double)(i % 2400) * 0x1.62e42fefa39efp-6;   /* table edges */
+	}
+	for (size_t i = 0; i < N; i++)
+		ref[i] = kx_exp_neg(z[i]);
+	struct { const char *name; void (*f)(const double *, size_t, double *); int have; } v[] = {
+		{ "baseline", exp8_base, 1 },
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(KX_NO_CLONES)
+		{ "avx2", exp8_avx2, __builtin_cpu_supports("avx2") },
+		{ "avx512f", exp8_avx512, __builtin_cpu_supports("avx512f") },
+#endif
+	};
+	for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+		if (!v[k].have) {
+			printf("# kx_exp_neg8 %s: not on this CPU, not run\n", v[k].name);
+			continue;
+		}
+		memset(out, 0xff, sizeof out);
+		v[k].f(z, N, out);
+		char what[80];
+		snprintf(what, sizeof what, "kx_exp_neg8 (%s) gives the bits of kx_exp_neg", v[k].name);
+		tap_ok(!memcmp(out, ref, sizeof out), what);
+	}
+}
+
+/* kx_softmax_divide gives the bits of e / S: random e over many binades,
+ * quotients built next to midpoints between doubles (e = RN(mid S), the
+ * hard cases of a multiply-and-correct division), and rows with a small e,
+ * which take the division. */
+static void test_divide(void)
+{
+	enum { N = 1 << 12 };
+	static double e[N], p[N];
+	kx_rng g;
+	kx_rng_seed(&g, 3, 0);
+	int ok = 1;
+	long cases = 0;
+	for (int rep = 0; rep < 200; rep++) {
+		double S = ldexp(1 + kx_rng_uniform(&g), rep % 21);   /* [1, 2^21) */
+		if (rep == 0)
+			S = 1;
+		for (int i = 0; i < N; i++) {
+			double u = kx_rng_uniform(&g);
+			int ex = -(int)(kx_rng_uniform(&g) * 800) - 1;
+			if (i % 2) {            /* mid = q + ulp(q)/2, e = RN(mid S) */
+				double q = ldexp(1 + u, ex);
+				long double mid = (long double)q + ldexpl(1, ilogb(q) - 53);
+				e[i] = (double)(mid * (long double)S);
+				if (!(e[i] <= 1))
+					e[i] = q;
+			} else {
+				e[i] = ldexp(1 + u, ex);
+			}
+		}
+		if (rep % 50 == 49)
+			e[rep % N] = 0x1p-900;          /* a small e: the row is divided */
+		kx_softmax_divide(e, N, S, p);
+		for (int i = 0; i < N; i++)
+			ok &= p[i] == e[i] / S;
+		cases += N;
+	}
+	printf("# kx_softmax_divide: %ld quotients\n", cases);
+	tap_ok(ok, "kx_softmax_divide gives the bits of e / S (near-midpoint quotients included)");
+}
+
 int main(void)
 {
 	test_vexp();
+	test_vexp8();
+	test_divide();
 	kx_softmax_cfg c = { .mode = KX_SM_PLAIN, .T = 1 };
 	double p[8], lp[8], lse, loss, grad[8], jv[8], vj[8];
 	kx_softmax_out o = { .p = p, .logp = lp, .lse = &lse };
