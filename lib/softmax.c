@@ -132,7 +132,11 @@ KX_CLONES static double exps(const double *restrict x, size_t n, double M, doubl
  * where the CPU has FMA: q = RN(e R) with R = RN(1/S), the residual
  * r = e - q S exactly by one fma, and p = RN(q + r R) by another (Markstein's
  * correction), which is RN(e/S) again: the same bits as the division, on
- * every clone and machine.  The residual is exact only far from underflow,
+ * every clone and machine.  This is Markstein's theorem (Markstein 1990;
+ * Muller et al., Handbook of Floating-Point Arithmetic, 2nd ed., Thm 4.10):
+ * in binary with rounding to nearest, if R = RN(1/S), q is within one ulp
+ * of e/S (here |q - e/S| < ulp(q): two roundings of 2^-53 each) and r is
+ * exact, then RN(q + r R) = RN(e/S).  The residual is exact only far from underflow,
  * so that path needs every e >= 2^-860 (the usual row: z >= -596) and
  * 1 <= S <= 2^53 (as here: S = 1 + the others); else the division.  Tested
  * against the division on 10^9 pairs including quotients near midpoints
