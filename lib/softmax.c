@@ -133,7 +133,7 @@ KX_CLONES static double exps(const double *restrict x, size_t n, double M, doubl
  * r = e - q S exactly by one fma, and p = RN(q + r R) by another (Markstein's
  * correction), which is RN(e/S) again: the same bits as the division, on
  * every clone and machine.  This is Markstein's theorem (Markstein 1990;
- * Muller et al., Handbook of Floating-Point Arithmetic, 2nd ed., Thm 4.10):
+ * Muller et al., Handbook of Floating-Point Arithmetic, on FMA division):
  * in binary with rounding to nearest, if R = RN(1/S), q is within one ulp
  * of e/S (here |q - e/S| < ulp(q): two roundings of 2^-53 each) and r is
  * exact, then RN(q + r R) = RN(e/S).  The residual is exact only far from underflow,
