@@ -250,7 +250,8 @@ double sid_karras_sigma(const sid_config *c, double u)
 }
 
 /* x[b] = exp(x[b] p_std + p_mean), vectorised: kx_exp_neg (vexp.h) of the
- * exponent clipped at 710.  Its reduction and 2^k scaling hold beyond the
+ * exponent clipped at 710 (kx_exp_neg8 on blocks of 8, its register-table
+ * form, which gives the same bits).  Its reduction and 2^k scaling hold beyond the
  * z <= 0 its header promises, up to k = 1023 (exp(709.78) is the largest
  * finite double) and to infinity for k = 1024, so kx_exp_neg(min(z, 710))
  * is exp(z) with the same accuracy (test_sid checks it against long double
@@ -263,7 +264,14 @@ static void fake_sigmas(size_t n, double p_std, double p_mean, double *restrict 
 		double z = x[b] * p_std + p_mean;
 		x[b] = z < 710.0 ? z : 710.0;
 	}
-	for (size_t b = 0; b < n; b++)
+	size_t b = 0;
+	for (; b + 8 <= n; b += 8) {              /* kx_exp_neg8: the same bits */
+		kx_v8d v;
+		memcpy(&v, x + b, sizeof v);
+		kx_exp_neg8(&v);
+		memcpy(x + b, &v, sizeof v);
+	}
+	for (; b < n; b++)
 		x[b] = kx_exp_neg(x[b]);
 }
 
@@ -703,8 +711,10 @@ static void draw_normals(kx_rng *g, double *x, size_t n)
 
 void sid_iterate(sid_state *st, double *work, sid_step_out *out)
 {
-	/* work: z (B, D), eps (B, D), sigma (B,), v (D,).  Draw order per fake
-	 * sub-step: z, n, eps; for the generator: z, u, eps (all row-major). */
+	/* work: z (B, D), eps (B, D), sigma (B,), v (D,) for the generator step;
+	 * a fake sub-step lays its z, n, eps out as z (B, D), n (B), eps (B, D)
+	 * in the same first 2BD + B doubles.  Draw order per fake sub-step: z,
+	 * n, eps; for the generator: z, u, eps (all row-major). */
 	const sid_config *c = &st->cfg;
 	size_t D = st->dim, B = (size_t)c->batch;
 	double *z = work, *eps = z + B * D, *sigma = eps + B * D, *v = sigma + B;
@@ -722,11 +732,12 @@ void sid_iterate(sid_state *st, double *work, sid_step_out *out)
 		for (long long k = 0; k < c->fake_steps; k++) {
 			for (size_t i = 0; i < D; i++)
 				v[i] = exp(2 * st->fake_logstd[i]);
-			draw_normals(g, z, B * D);
-			draw_normals(g, sigma, B);
-			fake_sigmas(B, c->p_std, c->p_mean, sigma);
-			draw_normals(g, eps, B * D);
-			sid_fake_batch(c, D, B, st->gen_mean, st->gen_scale, st->fake_mean, v, z, sigma, eps, &out->loss_fake, out->fake_grad_mean,
+			/* z, n and eps in one call of consecutive draws: laid out
+			 * z (B, D), n (B), eps (B, D) in the same 2BD + B doubles */
+			double *fz = work, *fn = fz + B * D, *fe = fn + B;
+			draw_normals(g, fz, 2 * B * D + B);
+			fake_sigmas(B, c->p_std, c->p_mean, fn);
+			sid_fake_batch(c, D, B, st->gen_mean, st->gen_scale, st->fake_mean, v, fz, fn, fe, &out->loss_fake, out->fake_grad_mean,
 			               out->fake_grad_logstd);
 			sid_update(c, D, c->fake_lr, &st->opt_fake, st->fake_mean, st->fake_logstd,
 			           out->fake_grad_mean, out->fake_grad_logstd);
