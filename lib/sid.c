@@ -124,6 +124,43 @@ static inline void dd_mul(double ah, double al, double bh, double bl, double *h,
 
 enum { IPOW_CHUNK = 256 };
 
+/* x^7 = ((x x) x)((x x)(x x)) as ipow_dd's binary powering does it, by
+ * MUL (dd_mul, or dd_mul_fma below) */
+#define IPOW7_LOOP(MUL)                                                      \
+	for (size_t k = 0; k < len; k++) {                                   \
+		double h = x[k], l = 0, ph = h, pl = l;   /* b = x, r = b */  \
+		MUL(h, l, h, l, &h, &l);                  /* b = x^2 */       \
+		MUL(ph, pl, h, l, &ph, &pl);              /* r = x^3 */       \
+		MUL(h, l, h, l, &h, &l);                  /* b = x^4 */       \
+		MUL(ph, pl, h, l, &ph, &pl);              /* r = x^7 */       \
+		y[k] = ph;                                                   \
+	}
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(KX_NO_CLONES)
+#define SID_FMA_POW 1
+/* dd_mul with two_prod's error term by one fma: fma(a, b, -p) = a b - p
+ * exactly (the error of a product is a double when nothing underflows, as
+ * the caller's range check ensures), the same e that Dekker's two_prod
+ * computes, so the same bits, in 2 operations instead of 17. */
+static inline void dd_mul_fma(double ah, double al, double bh, double bl, double *h, double *l)
+{
+	double p = ah * bh, e = fma(ah, bh, -p);
+	e += ah * bl + al * bh;
+	*h = p + e;
+	*l = e - (*h - p);
+}
+__attribute__((target("avx512f,fma"))) static void ipow7_fma512(const double *x, size_t len,
+                                                                double *y)
+{
+	IPOW7_LOOP(dd_mul_fma)
+}
+__attribute__((target("avx2,fma"))) static void ipow7_fma256(const double *x, size_t len,
+                                                             double *y)
+{
+	IPOW7_LOOP(dd_mul_fma)
+}
+#endif
+
 /* y[k] = x[k]^n, n >= 1, k < len <= IPOW_CHUNK: binary powering in
  * double-double, one rounding at the end, so the correctly rounded power
  * except within about 2^-100 of a tie (what a good pow() gives); every
@@ -135,14 +172,7 @@ static void ipow_dd(const double *x, size_t len, unsigned n, double *y)
 	double rh[IPOW_CHUNK], rl[IPOW_CHUNK], bh[IPOW_CHUNK], bl[IPOW_CHUNK];
 	int first = 1;
 	if (n == 7) {   /* the default rho: the same products, in registers */
-		for (size_t k = 0; k < len; k++) {
-			double h = x[k], l = 0, ph = h, pl = l;   /* b = x, r = b */
-			dd_mul(h, l, h, l, &h, &l);               /* b = x^2 */
-			dd_mul(ph, pl, h, l, &ph, &pl);           /* r = x^3 */
-			dd_mul(h, l, h, l, &h, &l);               /* b = x^4 */
-			dd_mul(ph, pl, h, l, &ph, &pl);           /* r = x^7 */
-			y[k] = ph;
-		}
+		IPOW7_LOOP(dd_mul)
 		return;
 	}
 	for (size_t k = 0; k < len; k++) {
@@ -169,6 +199,22 @@ static void ipow_dd(const double *x, size_t len, unsigned n, double *y)
 	}
 	for (size_t k = 0; k < len; k++)
 		y[k] = rh[k];
+}
+
+/* ipow_dd, with the FMA form of the default rho where the CPU has FMA */
+static void ipow(const double *x, size_t len, unsigned n, double *y)
+{
+#ifdef SID_FMA_POW
+	if (n == 7 && __builtin_cpu_supports("avx512f")) {
+		ipow7_fma512(x, len, y);
+		return;
+	}
+	if (n == 7 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+		ipow7_fma256(x, len, y);
+		return;
+	}
+#endif
+	ipow_dd(x, len, n, y);
 }
 
 /* ===== noise levels ===== */
@@ -232,7 +278,7 @@ static void karras_batch(const sid_config *c, double A, double Bm, double *sigma
 		           && ((lo >= 0x1p-13 && hi <= 0x1p13)
 		               || (pow(lo, rho) > 0x1p-900 && pow(hi, rho) < 0x1p900));
 		if (safe)
-			ipow_dd(x, len, (unsigned)rho, sigma + b0);
+			ipow(x, len, (unsigned)rho, sigma + b0);
 		else
 			for (size_t k = 0; k < len; k++)
 				sigma[b0 + k] = pow(x[k], rho);
