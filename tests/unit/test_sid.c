@@ -644,6 +644,23 @@ static void ref_fake_batch(const sid_config *c, size_t D, size_t B, const double
 }
 
 
+/* Random inputs of a batch test: z, e (B, D) normals, sg (B,) log-normal
+ * noise levels, and the six parameter vectors (D values each, stride apart
+ * in p): scales (1 and 5) in [0.1, 1.1), the others normal. */
+static void batch_inputs(kx_rng *g, size_t B, size_t D, double *z, double *e, double *sg,
+                         double *p, size_t stride)
+{
+	for (size_t k = 0; k < B * D; k++) {
+		z[k] = kx_rng_normal(g);
+		e[k] = kx_rng_normal(g);
+	}
+	for (size_t b = 0; b < B; b++)
+		sg[b] = exp(3 * kx_rng_normal(g));
+	for (int j = 0; j < 6; j++)
+		for (size_t i = 0; i < D; i++)
+			p[j * stride + i] = j == 1 || j == 5 ? 0.1 + kx_rng_uniform(g) : kx_rng_normal(g);
+}
+
 /* The vectorised batch kernels against the row-by-row form, bit for bit:
  * batches across the chunk size, several widths, both losses and weights,
  * and a tiny weight floor with rows where the dmd weight is clipped. */
@@ -658,15 +675,7 @@ static void test_batch_bits(void)
 			size_t B = Bs[bi], D = Ds[di];
 			double *z = malloc(B * D * sizeof *z), *e = malloc(B * D * sizeof *e);
 			double *sg = malloc(B * sizeof *sg), p[6][64], o[8][64];
-			for (size_t k = 0; k < B * D; k++) {
-				z[k] = kx_rng_normal(&g);
-				e[k] = kx_rng_normal(&g);
-			}
-			for (size_t b = 0; b < B; b++)
-				sg[b] = exp(3 * kx_rng_normal(&g));
-			for (int j = 0; j < 6; j++)
-				for (size_t i = 0; i < D; i++)
-					p[j][i] = j == 1 || j == 5 ? 0.1 + kx_rng_uniform(&g) : kx_rng_normal(&g);
+			batch_inputs(&g, B, D, z, e, sg, p[0], 64);
 			for (int cfg = 0; cfg < 4; cfg++) {
 				sid_config c;
 				sid_config_default(&c);
@@ -744,15 +753,7 @@ static void test_batch_wide(void)
 		size_t D = Ds[di];
 		double *z = malloc(B * D * sizeof *z), *e = malloc(B * D * sizeof *e), sg[3];
 		double *p = malloc(6 * D * sizeof *p), *o = malloc(8 * D * sizeof *o);
-		for (size_t k = 0; k < B * D; k++) {
-			z[k] = kx_rng_normal(&g);
-			e[k] = kx_rng_normal(&g);
-		}
-		for (size_t b = 0; b < B; b++)
-			sg[b] = exp(3 * kx_rng_normal(&g));
-		for (int j = 0; j < 6; j++)
-			for (size_t i = 0; i < D; i++)
-				p[j * D + i] = j == 1 || j == 5 ? 0.1 + kx_rng_uniform(&g) : kx_rng_normal(&g);
+		batch_inputs(&g, B, D, z, e, sg, p, D);
 		for (int cfg = 0; cfg < 4; cfg++) {
 			sid_config c;
 			sid_config_default(&c);
