@@ -410,13 +410,8 @@ static int raw_encode(ctx_t *c, const kx_common *com, kx_out *out, int in_fmt, i
 		idx = kx_malloc(block * sizeof *idx);
 		st = kx_malloc(block * d * 8);
 		code_off = kx_malloc(d * sizeof *code_off);
-		size_t nc = 0;
-		for (size_t i = 0; i < d; i++)
-			code_off[i] = nc, nc += field == F_CODE ? c->q.L[i] : 0;
-		codes = kx_malloc((nc ? nc : 1) * sizeof *codes);
-		for (size_t i = 0; field == F_CODE && i < d; i++)
-			for (uint64_t l = 0; l < c->q.L[i]; l++)
-				codes[code_off[i] + l] = kx_fsq_code(&c->q, i, (uint32_t)l);
+		if (field == F_CODE && !(codes = kx_fsq_code_table(&c->q, code_off)))
+			kx_die("out of memory for the code table");
 	}
 	grow(c, 1);
 	long got;

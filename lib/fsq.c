@@ -241,6 +241,18 @@ double kx_fsq_code(const kx_fsq *q, size_t i, uint32_t l)
 	return ((double)l - hw) / hw;     /* r/hw, one rounding */
 }
 
+double *kx_fsq_code_table(const kx_fsq *q, size_t *off)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < q->d; i++)
+		off[i] = n, n += q->L[i];
+	double *t = malloc((n ? n : 1) * sizeof *t);
+	for (size_t i = 0; t && i < q->d; i++)
+		for (uint64_t l = 0; l < q->L[i]; l++)
+			t[off[i] + l] = kx_fsq_code(q, i, (uint32_t)l);
+	return t;
+}
+
 uint32_t kx_fsq_code_digit(const kx_fsq *q, size_t i, double code)
 {
 	/* round before the integer conversion (lucidrains .round().to(int32));

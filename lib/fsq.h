@@ -90,6 +90,11 @@ double kx_fsq_threshold(const kx_fsq *q, size_t i, uint64_t j);
 uint32_t kx_fsq_digit(const kx_fsq *q, size_t i, double z);
 /* Code of a digit: (l - hw)/hw (tanh modes), (2l - (L-1))/(L-1) (symmetric). */
 double kx_fsq_code(const kx_fsq *q, size_t i, uint32_t l);
+/* Every code value, dimension by dimension: off (d,) gets the offset of
+ * dimension i's L_i values in the table returned (sum of L_i doubles, table[
+ * off[i] + l] = kx_fsq_code(q, i, l); malloc'd, the caller frees it); NULL
+ * when out of memory. */
+double *kx_fsq_code_table(const kx_fsq *q, size_t *off);
 /* Digit of a code (inverse of kx_fsq_code, rounding before the integer
  * conversion, clamped to [0, L-1]); NaN gives 0. */
 uint32_t kx_fsq_code_digit(const kx_fsq *q, size_t i, double code);

@@ -23,6 +23,37 @@ static void mk(kx_fsq *q, const long long *lv, size_t d, int bound, double eps)
 	}
 }
 
+/* The code table against the closed forms of fsq.h: (l - hw)/hw with hw =
+ * floor(L/2) for the tanh bounds (the paper's codes, -1 .. 0.75 for L = 8), (2l - (L-1))/(L-1) for symmetric; dimension
+ * i's L_i values start at the sum of the earlier L's. */
+static void test_code_table(void)
+{
+	const long long lv[] = { 8, 5, 5, 3 };
+	for (int b = 0; b < 4; b++) {
+		kx_fsq q;
+		size_t off[4];
+		mk(&q, lv, 4, b, 1e-3);
+		double *t = kx_fsq_code_table(&q, off);
+		int ok = t != NULL;
+		size_t start = 0;
+		for (size_t i = 0; ok && i < 4; i++) {
+			double L = (double)lv[i], hw = (double)(lv[i] / 2);
+			ok &= off[i] == start;
+			for (long long l = 0; l < lv[i]; l++) {
+				double want = b == KX_FSQ_SYMMETRIC ? (2.0 * (double)l - (L - 1)) / (L - 1)
+				                                     : ((double)l - hw) / hw;
+				ok &= fabs(t[off[i] + (size_t)l] - want) <= 1e-15;
+			}
+			start += (size_t)lv[i];
+		}
+		char what[96];
+		snprintf(what, sizeof what, "code table [8,5,5,3], %s: offsets and closed-form codes", bname[b]);
+		tap_ok(ok, what);
+		free(t);
+		kx_fsq_free(&q);
+	}
+}
+
 /* ===== validation and presets ========================================== */
 
 static void test_check(void)
@@ -573,6 +604,7 @@ static void test_f32(void)
 int main(void)
 {
 	test_check();
+	test_code_table();
 	test_presets();
 	test_thresholds();
 	test_b0();
