@@ -134,8 +134,7 @@ enum { IPOW_CHUNK = 256 };
 		y[k] = ph;                                                   \
 	}
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(KX_NO_CLONES)
-#define SID_FMA_POW 1
+#ifdef KX_FMA_CLONES
 /* dd_mul with two_prod's error term by one fma: fma(a, b, -p) = a b - p
  * exactly (the error of a product is a double when nothing underflows, as
  * the caller's range check ensures), the same e that Dekker's two_prod
@@ -202,12 +201,13 @@ static void ipow_dd(const double *x, size_t len, unsigned n, double *y)
 /* ipow_dd, with the FMA form of the default rho where the CPU has FMA */
 static void ipow(const double *x, size_t len, unsigned n, double *y)
 {
-#ifdef SID_FMA_POW
-	if (n == 7 && __builtin_cpu_supports("avx512f")) {
+#ifdef KX_FMA_CLONES
+	int level = n == 7 ? kx_fma_level() : 0;
+	if (level == 2) {
 		ipow7_fma512(x, len, y);
 		return;
 	}
-	if (n == 7 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+	if (level == 1) {
 		ipow7_fma256(x, len, y);
 		return;
 	}

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "softmax.h"
 #include "vexp.h"
+#include "vmath.h"     /* kx_fma_level */
 
 size_t kx_softmax_work(size_t n) { return 7 * n + 2; }
 
@@ -149,8 +150,7 @@ KX_CLONES static void divide_plain(const double *restrict e, size_t n, double S,
 		p[i] = e[i] / S;
 }
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(KX_NO_CLONES)
-#define KX_FMA_DIVIDE 1
+#ifdef KX_FMA_CLONES
 #define DIVIDE_FMA                                                  \
 	for (size_t i = 0; i < n; i++) {                            \
 		double q = e[i] * R, r = fma(-q, S, e[i]);          \
@@ -192,16 +192,15 @@ KX_CLONES static double min_of(const double *e, size_t n)
 /* emin_ok: every e >= 2^-860 */
 static void divide(const double *e, size_t n, double S, int emin_ok, double *p)
 {
-#ifdef KX_FMA_DIVIDE
-	if (emin_ok && n >= KX_W && S >= 1 && S <= 0x1p53) {
-		if (__builtin_cpu_supports("avx512f")) {
-			divide_fma512(e, n, S, 1 / S, p);
-			return;
-		}
-		if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-			divide_fma256(e, n, S, 1 / S, p);
-			return;
-		}
+#ifdef KX_FMA_CLONES
+	int level = emin_ok && n >= KX_W && S >= 1 && S <= 0x1p53 ? kx_fma_level() : 0;
+	if (level == 2) {
+		divide_fma512(e, n, S, 1 / S, p);
+		return;
+	}
+	if (level == 1) {
+		divide_fma256(e, n, S, 1 / S, p);
+		return;
 	}
 #else
 	(void)emin_ok;

@@ -37,6 +37,24 @@
 #define KX_CLONES3
 #endif
 
+/* Kernels with explicit fma() have FMA versions, target("avx512f,fma") and
+ * target("avx2,fma"), picked at run time by kx_fma_level(): 2 where the CPU
+ * has AVX-512F (which every such CPU pairs with FMA), 1 where it has AVX2 and
+ * FMA, 0 otherwise and where there are no such versions (KX_FMA_CLONES
+ * undefined); level 0 takes the kernel's FMA-free form, which gives the same
+ * bits. */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(KX_NO_CLONES)
+#define KX_FMA_CLONES 1
+static inline int kx_fma_level(void)
+{
+	if (__builtin_cpu_supports("avx512f"))
+		return 2;
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#else
+static inline int kx_fma_level(void) { return 0; }
+#endif
+
 static inline double kx_bits_to_double(uint64_t b)
 {
 	double x;
